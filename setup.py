@@ -1,0 +1,8 @@
+"""Package discovery: ``trackers/`` is installed as ``nlbench_trackers`` (see trackers/__init__.py)."""
+
+from setuptools import find_packages, setup
+
+harness = find_packages(include=["nlbench", "nlbench.*"])
+plugins = ["nlbench_trackers" + p[len("trackers"):] for p in find_packages(include=["trackers", "trackers.*"])]
+
+setup(packages=harness + plugins, package_dir={"nlbench_trackers": "trackers"})
