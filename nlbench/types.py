@@ -86,6 +86,8 @@ class TrackerPlugin:
     needs_checkpoint: bool = False
     checkpoint_help: str = ""  # where the official weights come from and how to pass them
     default_mode: str | None = None
+    #: ``profile(**options)`` -> the profiling description of nlbench.profile (phases, inputs, counting rules)
+    profile: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,5 @@ class DatasetPlugin:
     default_split: str = "test"
     default_root: Callable[[], Path] | None = None  # datasets that can build themselves (synth)
     verify: Callable[..., Any] | None = None
+    #: a tracking dataset that also has a grounding split: ``load_grounding(root, split) -> list[GroundingSample]``
+    load_grounding: Callable[..., Any] | None = None

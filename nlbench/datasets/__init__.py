@@ -1,0 +1,1 @@
+"""Dataset loaders for the real on-disk formats (eval-spec §3), official lists and verification."""

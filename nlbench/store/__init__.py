@@ -1,0 +1,1 @@
+"""The result store: raw result files (importer, writer) and run manifests."""
