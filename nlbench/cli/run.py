@@ -1,0 +1,116 @@
+"""``nlbench run``: run a tracker over a dataset and write raw results."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from nlbench.cli import register
+from nlbench.errors import NlbenchError
+
+
+def parse_value(text: str) -> Any:
+    low = text.lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
+    options = {}
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key:
+            raise NlbenchError(f"--option expects KEY=VALUE, got '{pair}'")
+        options[key.replace("-", "_")] = parse_value(value)
+    return options
+
+
+def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
+    """``--checkpoint PATH`` or, for a composed tracker, ``--checkpoint grounder=PATH --checkpoint tracker=PATH``."""
+    if not values:
+        return None
+    named = {}
+    plain = []
+    for value in values:
+        role, eq, path = value.partition("=")
+        if eq and role in ("grounder", "tracker"):
+            named[role] = path
+        else:
+            plain.append(value)
+    if plain and (named or len(plain) > 1):
+        raise NlbenchError("give one --checkpoint PATH, or name each part: --checkpoint grounder=PATH --checkpoint tracker=PATH")
+    return plain[0] if plain else named
+
+
+@click.command("run")
+@click.option("--tracker", "-t", required=True, help="Registered tracker (see 'nlbench trackers'), or GROUNDER+TRACKER.")
+@click.option("--dataset", "-d", required=True, help="Registered dataset (see 'nlbench datasets').")
+@click.option("--root", type=click.Path(file_okay=False), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
+@click.option("--split", help="Dataset split (default: the dataset's test split).")
+@click.option("--sequences", help="Comma-separated sequence names (default: the whole split).")
+@click.option("--mode", type=click.Choice(["nl", "nl+bb", "bb"], case_sensitive=False), help="Initialisation: sentence, sentence+box, or box.")
+@click.option("--checkpoint", "-c", multiple=True, help="Weights file; for GROUNDER+TRACKER use grounder=PATH / tracker=PATH.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default results/raw/<dataset>/<tracker>-<mode>/).")
+@click.option("--workers", default=1, show_default=True, help="Parallel processes, one tracker each.")
+@click.option("--shard", help="Run only shard k of n (k/n, numbered from 1), e.g. $SLURM_ARRAY_TASK_ID/8.")
+@click.option("--option", "-o", "option_pairs", multiple=True, help="Tracker option KEY=VALUE (e.g. verbatim_text=true); prefix grounder./tracker. for a part.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, workers, shard, option_pairs, quiet) -> None:
+    """Run a tracker over a dataset and write raw results.
+
+    \b
+    Writes <out>/<seq>.txt (x y w h per frame, tab-separated; row 0 is the
+    initial GT box), <seq>_time.txt, <seq>_ground.txt (NL mode: the grounded
+    first-frame box) and run.json. Re-running resumes: finished sequences are
+    skipped. A failing sequence is recorded in run.json and the run goes on;
+    the exit status is 1 if any sequence failed.
+
+    \b
+    Examples:
+      nlbench run --tracker jointnlt-tiny --dataset synth --mode nl
+      nlbench run --tracker jointnlt --checkpoint JointNLT_ep0300.pth.tar \\
+                  --dataset tnl2k --root /data/TNL2K_test --mode nl --device cuda --out runs/jnlt
+      nlbench run --tracker jointnlt-tiny+csrt --dataset synth --mode nl
+      nlbench run --tracker static --dataset lasot --mode bb --shard 3/8
+    """
+    from nlbench.runner import run
+
+    names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
+    summary = run(
+        tracker=tracker,
+        dataset=dataset,
+        root=root,
+        split=split,
+        sequences=names,
+        mode=mode,
+        checkpoint=parse_checkpoints(checkpoint),
+        device=device,
+        out=out,
+        workers=workers,
+        shard=shard,
+        options=parse_options(option_pairs),
+        progress=not quiet,
+    )
+    click.echo(
+        f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "
+        f"{len(summary.failed)} failed -> {summary.out_dir}"
+    )
+    for name, error in summary.failed.items():
+        click.echo(f"  failed: {name}: {error}", err=True)
+    if summary.failed:
+        click.echo(f"  details in {summary.out_dir / 'run.json'}", err=True)
+        sys.exit(1)
+
+
+register(run_cmd)

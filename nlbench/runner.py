@@ -1,0 +1,242 @@
+"""Run a tracker over a dataset: resumable, shardable, one process or a pool.
+
+A sequence's box file is written atomically and last, so its presence means the
+sequence is finished: a re-run skips it, and a run killed at any moment loses at
+most the sequences in flight.  A failing sequence is recorded in ``run.json``
+with its error and the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from tqdm.auto import tqdm
+
+from nlbench.config import resolve_root
+from nlbench.errors import NlbenchError
+from nlbench.registry import get_dataset, get_tracker
+from nlbench.store.manifest import RunManifest, record_sequence, sha256_file, start_manifest
+from nlbench.store.writer import result_paths, write_sequence_result
+from nlbench.types import MODES, Sequence, TrackerPlugin
+
+
+@dataclass
+class RunSummary:
+    out_dir: Path
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # finished by an earlier run
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``"k/n"`` (1 <= k <= n) -> (k, n)."""
+    if not text:
+        return None
+    try:
+        k, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise NlbenchError(f"--shard must look like k/n (e.g. 2/8), got '{text}'") from None
+    if not 1 <= k <= n:
+        raise NlbenchError(f"--shard {text}: k must be between 1 and n (shards are numbered from 1)")
+    return k, n
+
+
+def select_sequences(sequences: list[Sequence], names: list[str] | None, shard: tuple[int, int] | None) -> list[Sequence]:
+    if names:
+        by_name = {s.name: s for s in sequences}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise NlbenchError(f"unknown sequence(s): {', '.join(unknown[:5])}" + (" ..." if len(unknown) > 5 else ""))
+        sequences = [by_name[n] for n in names]
+    if shard:
+        k, n = shard
+        # round-robin over the official order keeps shards balanced for datasets sorted by class
+        sequences = [s for i, s in enumerate(sequences) if i % n == k - 1]
+    return sequences
+
+
+def resolve_mode(plugin: TrackerPlugin, mode: str | None) -> str:
+    mode = (mode or plugin.default_mode or plugin.modes[0]).lower()
+    if mode not in MODES:
+        raise NlbenchError(f"unknown mode '{mode}'; choose one of {', '.join(MODES)}")
+    if mode not in plugin.modes:
+        raise NlbenchError(f"tracker '{plugin.name}' supports modes {', '.join(plugin.modes)}, not '{mode}'")
+    return mode
+
+
+def read_frame(path: Path) -> np.ndarray:
+    """Decode a frame as the originals do: OpenCV, then BGR -> RGB."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise NlbenchError(f"cannot read frame {path}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def track_sequence(tracker: Any, seq: Sequence, mode: str, frame_bar: bool = False) -> tuple[np.ndarray, list[float], np.ndarray | None]:
+    """Boxes (row 0 = the GT init box, as the original writes it), per-frame seconds, the NL grounded box."""
+    text = seq.language if "nl" in mode else None
+    init_box = seq.gt[0] if "bb" in mode else None
+    boxes = np.zeros((len(seq.frames), 4), dtype=np.float64)
+    times: list[float] = []
+    frame = read_frame(seq.frames[0])
+    start = time.perf_counter()
+    first = tracker.initialize(frame, text, init_box)
+    times.append(time.perf_counter() - start)
+    boxes[0] = seq.gt[0]
+    grounded = np.asarray(first, dtype=np.float64) if mode == "nl" else None
+    frames = seq.frames[1:]
+    for i, path in enumerate(tqdm(frames, desc=seq.name, leave=False, disable=not frame_bar), start=1):
+        frame = read_frame(path)
+        start = time.perf_counter()
+        boxes[i] = tracker.track(frame)
+        times.append(time.perf_counter() - start)
+    return boxes, times, grounded
+
+
+# --- worker-side state: each process builds its tracker once and reuses it for its sequences ---
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(tracker_name: str, checkpoint: Any, device: str, options: dict[str, Any], threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    _WORKER["tracker"] = get_tracker(tracker_name).build(checkpoint=checkpoint, device=device, **options)
+
+
+def _run_one(seq: Sequence, mode: str, out_dir: Path, frame_bar: bool = False) -> tuple[str, str | None, float]:
+    start = time.perf_counter()
+    try:
+        boxes, times, grounded = track_sequence(_WORKER["tracker"], seq, mode, frame_bar)
+        write_sequence_result(out_dir, seq.name, boxes, times, grounded)
+        error = None
+    except Exception as exc:  # one broken sequence must not end the run
+        error = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, NlbenchError):
+            error += "\n" + traceback.format_exc(limit=5)
+    return seq.name, error, time.perf_counter() - start
+
+
+def default_out_dir(dataset: str, tracker: str, mode: str) -> Path:
+    return Path("results") / "raw" / dataset / f"{tracker}-{mode}"
+
+
+def _checkpoint_roles(checkpoint: str | dict[str, str] | None) -> dict[str, str]:
+    if checkpoint is None:
+        return {}
+    if isinstance(checkpoint, dict):
+        return {k: str(v) for k, v in checkpoint.items()}
+    return {"model": str(checkpoint)}
+
+
+def run(
+    tracker: str,
+    dataset: str,
+    root: str | os.PathLike | None = None,
+    split: str | None = None,
+    sequences: list[str] | None = None,
+    mode: str | None = None,
+    checkpoint: str | dict[str, str] | None = None,
+    device: str = "cpu",
+    out: str | os.PathLike | None = None,
+    workers: int = 1,
+    shard: str | None = None,
+    options: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> RunSummary:
+    """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``."""
+    plugin = get_tracker(tracker)
+    mode = resolve_mode(plugin, mode)
+    data_plugin = get_dataset(dataset)
+    if data_plugin.kind != "tracking":
+        raise NlbenchError(f"'{dataset}' is a {data_plugin.kind} dataset; use 'nlbench ground' for it")
+    split = split or data_plugin.default_split
+    data_root = resolve_root(data_plugin, root)
+    all_seqs = data_plugin.load(data_root, split)
+    todo = select_sequences(all_seqs, sequences, parse_shard(shard))
+    out_dir = Path(out) if out else default_out_dir(dataset, plugin.name, mode)
+    options = dict(options or {})
+
+    roles = _checkpoint_roles(checkpoint)
+    for role, path in roles.items():
+        if not Path(path).is_file():
+            raise NlbenchError(f"checkpoint {path} ({role}) does not exist")
+    manifest = RunManifest(
+        tracker=plugin.name,
+        dataset=dataset,
+        mode=mode,
+        split=split,
+        checkpoint=roles,
+        checkpoint_sha256={role: sha256_file(p) for role, p in roles.items()},
+        options={k: v for k, v in options.items()},
+        device=device,
+    )
+    summary = RunSummary(out_dir=out_dir)
+    pending = []
+    for seq in todo:
+        if result_paths(out_dir, seq.name)["boxes"].is_file():
+            summary.skipped.append(seq.name)
+        else:
+            pending.append(seq)
+    if not pending:
+        return summary
+    workers = max(1, min(workers, len(pending)))
+    if workers == 1:  # build before touching the output, so a missing checkpoint leaves nothing behind
+        _worker_init(plugin.name, checkpoint, device, options, max(1, _torch_threads()))
+    start_manifest(out_dir, manifest)
+
+    def finish(name: str, error: str | None, seconds: float, frames: int) -> None:
+        record = {"status": "failed" if error else "done", "frames": frames, "seconds": round(seconds, 3)}
+        if error:
+            record["error"] = error
+            summary.failed[name] = error.splitlines()[0]
+        else:
+            summary.done.append(name)
+        record_sequence(out_dir, name, record)
+
+    bar = tqdm(total=len(pending), desc=f"{plugin.name} on {dataset} ({mode})", unit="seq", disable=not progress)
+    if workers == 1:
+        try:
+            for seq in pending:
+                name, error, seconds = _run_one(seq, mode, out_dir, frame_bar=progress)
+                finish(name, error, seconds, len(seq))
+                bar.update()
+        finally:
+            _WORKER.clear()
+    else:
+        import multiprocessing
+
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_worker_init, initargs=(plugin.name, checkpoint, device, options, threads)
+        ) as pool:
+            futures = {pool.submit(_run_one, seq, mode, out_dir): seq for seq in pending}
+            for future in as_completed(futures):
+                seq = futures[future]
+                try:
+                    name, error, seconds = future.result()
+                except Exception as exc:  # the worker itself died (e.g. the tracker failed to build)
+                    name, error, seconds = seq.name, f"{type(exc).__name__}: {exc}", 0.0
+                finish(name, error, seconds, len(seq))
+                bar.update()
+    bar.close()
+    return summary
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

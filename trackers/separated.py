@@ -1,0 +1,94 @@
+"""The separated pipeline ``GROUNDER+TRACKER``: ground the first frame, then track from that box.
+
+This is the paper's "separated" baseline (VLTVG followed by STARK or OSTrack)
+and works with any registered grounder and box tracker, e.g.
+``jointnlt-tiny+csrt`` on the embedded benchmark or ``jointnlt+ostrack-384`` to
+isolate the tracker's share.  Like the joint tracker, ``initialize`` returns the
+grounded box, which the runner writes to ``<seq>_ground.txt``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nlbench.errors import CheckpointError, NlbenchError, PluginError
+from nlbench.types import TrackerPlugin
+
+ROLES = ("grounder", "tracker")
+
+
+class SeparatedTracker:
+    def __init__(self, grounder: Any, tracker: Any) -> None:
+        self.grounder = grounder
+        self.tracker = tracker
+
+    def initialize(self, frame: np.ndarray, text: str | None, box: np.ndarray | None) -> np.ndarray:
+        if not text:
+            raise NlbenchError("a separated GROUNDER+TRACKER pipeline needs a sentence (mode nl)")
+        grounded = np.asarray(self.grounder.ground(frame, text), dtype=np.float64)
+        self.tracker.initialize(frame, None, grounded)
+        return grounded
+
+    def track(self, frame: np.ndarray) -> np.ndarray:
+        return self.tracker.track(frame)
+
+    def ground(self, frame: np.ndarray, text: str) -> np.ndarray:
+        return self.grounder.ground(frame, text)
+
+
+def split_options(options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``grounder.x=1`` goes to the grounder only, ``tracker.y=2`` to the tracker, plain keys to both."""
+    parts: dict[str, dict[str, Any]] = {role: {} for role in ROLES}
+    for key, value in options.items():
+        role, dot, rest = key.partition(".")
+        if dot and role in parts:
+            parts[role][rest] = value
+        else:
+            for part in parts.values():
+                part[key] = value
+    return parts
+
+
+def compose_plugin(grounder: TrackerPlugin, tracker: TrackerPlugin) -> TrackerPlugin:
+    if not grounder.grounder:
+        raise PluginError(f"'{grounder.name}' is not a grounder, so it cannot start '{grounder.name}+{tracker.name}'")
+    if "bb" not in tracker.modes:
+        raise PluginError(f"'{tracker.name}' cannot be initialised from a box, so it cannot follow a grounder")
+    name = f"{grounder.name}+{tracker.name}"
+
+    def build(checkpoint: str | dict[str, str] | None = None, device: str = "cpu", **options: Any) -> SeparatedTracker:
+        if isinstance(checkpoint, (str, bytes)) or hasattr(checkpoint, "__fspath__"):
+            needing = [p.name for p in (grounder, tracker) if p.needs_checkpoint]
+            if len(needing) != 1:
+                raise CheckpointError(
+                    f"'{name}' has two parts; give each its weights: "
+                    f"--checkpoint grounder=PATH --checkpoint tracker=PATH"
+                )
+            checkpoint = {"grounder" if grounder.needs_checkpoint else "tracker": checkpoint}
+        checkpoint = checkpoint or {}
+        parts = split_options(options)
+        return SeparatedTracker(
+            grounder.build(checkpoint=checkpoint.get("grounder"), device=device, **parts["grounder"]),
+            tracker.build(checkpoint=checkpoint.get("tracker"), device=device, **parts["tracker"]),
+        )
+
+    def profile(**options: Any):
+        from nlbench.profile.spec import compose
+
+        if grounder.profile is None or tracker.profile is None:
+            raise PluginError(f"'{name}': both parts must support profiling")
+        return compose(grounder.profile(**options), tracker.profile(**options))
+
+    return TrackerPlugin(
+        name=name,
+        description=f"Separated pipeline: {grounder.name} grounds the first frame, {tracker.name} tracks from it.",
+        build=build,
+        modes=("nl",),
+        grounder=True,
+        needs_checkpoint=grounder.needs_checkpoint or tracker.needs_checkpoint,
+        checkpoint_help="; ".join(h for h in (grounder.checkpoint_help, tracker.checkpoint_help) if h),
+        default_mode="nl",
+        profile=profile,
+    )
