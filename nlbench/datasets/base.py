@@ -1,0 +1,276 @@
+"""Shared readers for the on-disk dataset formats (eval-spec §3).
+
+Every reader here tolerates the quirks the real files have: CRLF or LF line
+endings, a missing final newline, blank trailing lines, a UTF-8 byte-order mark,
+and comma / tab / space separators (OTB mixes them, eval-spec §3.4).  Errors a
+user can cause raise :class:`nlbench.errors.DatasetError` naming the file and,
+where it applies, the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence as Seq
+
+import numpy as np
+
+from nlbench.errors import DatasetError
+
+#: SHA-256 of the official sequence lists: sorted names joined by "\n" with a final "\n" (eval-spec §3).
+#: ``lasot_ext`` is computed here from the 15 x 10 names of eval-spec §3.2 (the spec gives no digest).
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "lasot": "bd1b390c17fcc19bd6d0b7e738b56a3854e1f38489008f8ee361339646c1da2c",
+    "lasot_ext": "6ec9bb2ecb5b87158ec7281c758f0084deaddfdedd317c88178ba9571c90a618",
+    "tnl2k": "8dbee773c2c7056dcea20904db05bd65c84e1f8ed9b434f763da05630950aafa",
+    "otb99": "a5aa295282c1836f71f6814fb048b144d466b8512f17f8b0db970279cf7494bd",
+}
+
+_SEPARATORS = re.compile(r"[,\s]+")
+
+#: how many missing names an error message lists before "... and N more"
+_SHOW_MISSING = 5
+
+
+def data_file(name: str) -> Path:
+    """A file bundled in ``nlbench/datasets/data/``."""
+    return Path(str(resources.files("nlbench.datasets").joinpath("data", name)))
+
+
+def names_sha256(names: Iterable[str]) -> str:
+    """SHA-256 of a sequence list in the form of eval-spec §3: sorted, ``\\n``-joined, final ``\\n``."""
+    text = "".join(f"{n}\n" for n in sorted(names))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=None)
+def read_name_list(name: str) -> tuple[str, ...]:
+    """A bundled sequence list (one name per line), in official order."""
+    return tuple(line.strip() for line in data_file(name).read_text("utf-8").splitlines() if line.strip())
+
+
+@lru_cache(maxsize=None)
+def read_bundled_table(name: str) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """A bundled CSV table (``#`` comment lines first): (header, {first column: row})."""
+    lines = [ln for ln in data_file(name).read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
+    rows = list(csv.reader(lines))
+    header = tuple(rows[0])
+    return header, {row[0]: tuple(row) for row in rows[1:]}
+
+
+def bundled_attributes(table: str, attribute_names: Seq[str]) -> dict[str, dict[str, bool]]:
+    """``{sequence: {attribute: flag}}`` from a bundled attribute CSV, in ``attribute_names`` order."""
+    header, rows = read_bundled_table(table)
+    index = [header.index(a) for a in attribute_names]
+    return {name: {a: row[i] == "1" for a, i in zip(attribute_names, index)} for name, row in rows.items()}
+
+
+# --------------------------------------------------------------------------------------------- text files
+
+
+def read_text(path: Path, what: str = "file", sequence: str | None = None) -> str:
+    """The text of ``path`` with line endings normalised to ``\\n`` (CRLF files exist in TNL2K, OTB)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        where = f" of sequence '{sequence}'" if sequence else ""
+        raise DatasetError(f"{path}: {what}{where} is missing") from None
+    except IsADirectoryError:
+        raise DatasetError(f"{path}: expected a {what}, found a directory") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # a few hand-edited sentence files are not UTF-8
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_sentence(path: Path, sequence: str | None = None) -> str:
+    """A one-sentence file, verbatim apart from the surrounding line endings.
+
+    Commas and ``#`` are kept (JointNLT's numpy reader would mangle them, eval-spec §3.1/§3.3);
+    an empty file gives ``""``.
+    """
+    return read_text(path, "sentence file", sequence).strip("\n")
+
+
+def read_boxes(path: Path, sequence: str | None = None) -> np.ndarray:
+    """An annotation file of ``x,y,w,h`` rows as (N, 4) float64.
+
+    Splits on any run of commas and whitespace, the robust rule of eval-spec §3.4 (OTB mixes
+    comma, tab and space; BlurCar1 row 496). Blank lines are skipped, like numpy.loadtxt.
+    """
+    text = read_text(path, "ground-truth file", sequence)
+    rows: list[list[float]] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
+        if not tokens:
+            continue
+        if len(tokens) != 4:
+            raise DatasetError(
+                f"{path}:{lineno}: expected 4 numbers 'x,y,w,h', found {len(tokens)} ({line.strip()[:60]!r})"
+            )
+        try:
+            rows.append([float(t) for t in tokens])
+        except ValueError:
+            raise DatasetError(f"{path}:{lineno}: not a number in {line.strip()[:60]!r}") from None
+    if not rows:
+        raise DatasetError(f"{path}: ground-truth file is empty")
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def read_flags(path: Path, sequence: str | None = None, what: str = "flag file") -> np.ndarray:
+    """0/1 flags separated by commas and/or line breaks (LaSOT keeps them on one line) as a bool array."""
+    text = read_text(path, what, sequence)
+    values: list[bool] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        for token in (t for t in _SEPARATORS.split(line.strip()) if t):
+            try:
+                number = float(token)
+            except ValueError:
+                raise DatasetError(f"{path}:{lineno}: expected 0/1 flags, found {token!r}") from None
+            if number not in (0.0, 1.0):
+                raise DatasetError(f"{path}:{lineno}: expected 0/1 flags, found {token!r}")
+            values.append(number == 1.0)
+    return np.asarray(values, dtype=bool)
+
+
+def read_attribute_file(path: Path, attribute_names: Seq[str], sequence: str | None = None) -> dict[str, bool]:
+    """One sequence's attribute flags (comma- or newline-separated 0/1, in ``attribute_names`` order)."""
+    flags = read_flags(path, sequence, what="attribute file")
+    if len(flags) != len(attribute_names):
+        raise DatasetError(
+            f"{path}: expected {len(attribute_names)} attribute flags ({', '.join(attribute_names)}), "
+            f"found {len(flags)}"
+        )
+    return {name: bool(flag) for name, flag in zip(attribute_names, flags)}
+
+
+# ------------------------------------------------------------------------------------------ sequence sets
+
+
+def missing_sequences_error(
+    dataset: str, root: Path, missing: Seq[str], total: int, source: str, env_var: str, expected_at: str
+) -> DatasetError:
+    """The error for a root that lacks some requested sequences (first few names and the count)."""
+    shown = ", ".join(missing[:_SHOW_MISSING])
+    more = f" and {len(missing) - _SHOW_MISSING} more" if len(missing) > _SHOW_MISSING else ""
+    return DatasetError(
+        f"dataset '{dataset}': {len(missing)} of {total} sequences missing under {root} "
+        f"(expected {expected_at}): {shown}{more}. The dataset comes from {source}. Point nlbench at a "
+        f"complete copy with --root DIR or {env_var}=DIR, or restrict the set with names=[...] "
+        f"(CLI: --sequences a,b)."
+    )
+
+
+def select_names(official: Seq[str], names: Iterable[str] | None) -> list[str]:
+    """``names`` (any order, duplicates dropped) or the official list; the official order is kept."""
+    if names is None:
+        return list(official)
+    wanted = list(dict.fromkeys(names))
+    position = {n: i for i, n in enumerate(official)}
+    known = sorted((n for n in wanted if n in position), key=position.__getitem__)
+    return known + [n for n in wanted if n not in position]
+
+
+def check_split(dataset: str, split: str | None, allowed: Seq[str]) -> str:
+    split = allowed[0] if split is None else split
+    if split not in allowed:
+        raise DatasetError(f"dataset '{dataset}' has no split '{split}'; choose one of: {', '.join(allowed)}")
+    return split
+
+
+# -------------------------------------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a dataset root."""
+
+    kind: str  # e.g. "missing sequence", "GT rows vs frames"
+    sequence: str
+    detail: str
+
+
+@dataclass
+class VerifyReport:
+    """What ``nlbench datasets verify`` found; ``ok`` is False when any problem was recorded."""
+
+    dataset: str
+    root: Path
+    expected: int = 0  # sequences (or refs) the official list names
+    checked: int = 0  # of those, found and checked
+    list_sha256: str = ""  # SHA-256 of the sorted names found (eval-spec §3 form)
+    official_sha256: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # facts that are not problems (extra sequences, counts)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, kind: str, sequence: str, detail: str) -> None:
+        self.problems.append(Problem(kind, sequence, detail))
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in self.problems:
+            out[p.kind] = out.get(p.kind, 0) + 1
+        return out
+
+    def summary(self, examples: int = 3) -> str:
+        """The table ``datasets verify`` prints: one line per problem kind with its count, then examples."""
+        out = io.StringIO()
+        status = "OK" if self.ok else f"{len(self.problems)} problem(s)"
+        out.write(f"dataset {self.dataset} at {self.root}: {status}\n")
+        out.write(f"  sequences checked: {self.checked} of {self.expected} expected\n")
+        if self.official_sha256:
+            match = "matches" if self.list_sha256 == self.official_sha256 else "DIFFERS from"
+            out.write(f"  list SHA-256 {self.list_sha256[:16]}… {match} the official {self.official_sha256[:16]}…\n")
+        counts = self.counts()
+        if counts:
+            width = max(len(k) for k in counts)
+            out.write(f"  {'problem'.ljust(width)}  count\n")
+            for kind, count in counts.items():
+                out.write(f"  {kind.ljust(width)}  {count:5d}\n")
+            out.write("  examples:\n")
+            for kind in counts:
+                shown = [p for p in self.problems if p.kind == kind][:examples]
+                for p in shown:
+                    seq = f"{p.sequence}: " if p.sequence else ""
+                    out.write(f"    [{kind}] {seq}{p.detail}\n")
+        for note in self.notes:
+            out.write(f"  note: {note}\n")
+        return out.getvalue()
+
+    def to_dict(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "root": str(self.root),
+            "ok": self.ok,
+            "expected": self.expected,
+            "checked": self.checked,
+            "list_sha256": self.list_sha256,
+            "official_sha256": self.official_sha256,
+            "counts": self.counts(),
+            "problems": [{"kind": p.kind, "sequence": p.sequence, "detail": p.detail} for p in self.problems],
+            "notes": list(self.notes),
+        }
+
+
+def count_images(directory: Path, suffixes: tuple[str, ...] = (".jpg", ".png")) -> int | None:
+    """Number of image files in ``directory`` (None when it does not exist)."""
+    if not directory.is_dir():
+        return None
+    return sum(1 for e in directory.iterdir() if e.suffix.lower() in suffixes)
+
+
+def attributes_or_empty(table: Mapping[str, dict[str, bool]], name: str) -> dict[str, bool]:
+    return dict(table.get(name, {}))

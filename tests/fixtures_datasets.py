@@ -1,0 +1,226 @@
+"""Small dataset trees in each real on-disk format (eval-spec §3), with the quirks the real files have.
+
+Images are empty placeholder files unless a test needs pixels (loaders never decode frames).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Iterable, Sequence as Seq
+
+import numpy as np
+
+
+def write_text(path: Path, lines: Iterable[str], crlf: bool = False, final_newline: bool = True) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    eol = "\r\n" if crlf else "\n"
+    body = eol.join(lines)
+    if final_newline and body:
+        body += eol
+    path.write_bytes(body.encode("utf-8"))
+    return path
+
+
+def touch_images(folder: Path, names: Iterable[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"")
+
+
+def box_lines(rows: Seq[Seq[float]], sep: str = ",") -> list[str]:
+    return [sep.join(f"{v:g}" for v in row) for row in rows]
+
+
+# ------------------------------------------------------------------------------------------------- LaSOT
+
+
+def make_lasot_sequence(
+    root: Path,
+    name: str,
+    gt: Seq[Seq[float]],
+    sentence: str = "a small object moving",
+    occlusion: Seq[int] | None = None,
+    out_of_view: Seq[int] | None = None,
+    n_images: int | None = None,
+    crlf: bool = False,
+    final_newline: bool = True,
+) -> Path:
+    """``<root>/<class>/<name>/`` with one-line flag files and ``nlp.txt`` without a final newline (LTK)."""
+    folder = root / name.split("-")[0] / name
+    n = len(gt)
+    write_text(folder / "groundtruth.txt", box_lines(gt), crlf=crlf, final_newline=final_newline)
+    occ = occlusion if occlusion is not None else [0] * n
+    oov = out_of_view if out_of_view is not None else [0] * n
+    write_text(folder / "full_occlusion.txt", [",".join(str(v) for v in occ)], crlf=crlf, final_newline=final_newline)
+    write_text(folder / "out_of_view.txt", [",".join(str(v) for v in oov)], crlf=crlf, final_newline=final_newline)
+    write_text(folder / "nlp.txt", [sentence], final_newline=False)
+    touch_images(folder / "img", [f"{i:08d}.jpg" for i in range(1, (n if n_images is None else n_images) + 1)])
+    return folder
+
+
+# ------------------------------------------------------------------------------------------------- TNL2K
+
+
+def make_tnl2k_sequence(
+    root: Path,
+    name: str,
+    gt: Seq[Seq[float]],
+    sentence: str = "the man in a red coat",
+    frame_names: Seq[str] | None = None,
+    crlf: bool = False,
+    final_newline: bool = True,
+    attributes: Seq[int] | None = None,
+    attributes_sep: str = ",",
+) -> Path:
+    folder = root / name
+    names = frame_names if frame_names is not None else [f"{i:05d}.jpg" for i in range(1, len(gt) + 1)]
+    touch_images(folder / "imgs", names)
+    write_text(folder / "groundtruth.txt", box_lines(gt), crlf=crlf, final_newline=final_newline)
+    write_text(folder / "language.txt", [sentence] if sentence else [], crlf=crlf, final_newline=final_newline)
+    if attributes is not None:
+        if attributes_sep == "\n":
+            write_text(folder / "attributes.txt", [str(v) for v in attributes], crlf=crlf)
+        else:
+            write_text(folder / "attributes.txt", [attributes_sep.join(str(v) for v in attributes)])
+    return folder
+
+
+# --------------------------------------------------------------------------------------------------- OTB
+
+
+def make_otb_target(
+    root: Path,
+    folder: str,
+    gt_lines: Seq[str],
+    gt_file: str = "groundtruth_rect.txt",
+    start: int = 1,
+    digits: int = 4,
+    n_images: int | None = None,
+    crlf: bool = False,
+) -> Path:
+    """``<root>/OTB_videos/<folder>/{img/, <gt_file>}``; GT lines given verbatim (separator mixtures)."""
+    target = root / "OTB_videos" / folder
+    write_text(target / gt_file, gt_lines, crlf=crlf)
+    count = n_images if n_images is not None else len(gt_lines)
+    touch_images(target / "img", [f"{i:0{digits}d}.jpg" for i in range(start, start + count)])
+    return target
+
+
+def make_otb_query(root: Path, split: str, name: str, sentence: str, crlf: bool = False) -> Path:
+    return write_text(root / f"OTB_query_{split}" / f"{name}.txt", [sentence], crlf=crlf)
+
+
+# ---------------------------------------------------------------------------------------------- RefCOCOg
+
+
+def py2_pickle(obj) -> bytes:
+    """Protocol-2 pickle as Python 2 writes it: ``str`` values become byte strings (SHORT_BINSTRING).
+
+    Python 3's pickler cannot produce this (it writes bytes through a ``_codecs.encode`` global), and
+    the real ``refs(google).p`` files are Python-2 pickles, so the fixture writes the opcodes itself.
+    """
+    out = bytearray(b"\x80\x02")
+
+    def emit(value) -> None:
+        if isinstance(value, dict):
+            out.extend(b"}(")
+            for k, v in value.items():
+                emit(k)
+                emit(v)
+            out.extend(b"u")
+        elif isinstance(value, list):
+            out.extend(b"](")
+            for v in value:
+                emit(v)
+            out.extend(b"e")
+        elif isinstance(value, tuple):
+            out.extend(b"(")
+            for v in value:
+                emit(v)
+            out.extend(b"t")
+        elif isinstance(value, bool):
+            out.extend(b"\x88" if value else b"\x89")
+        elif isinstance(value, int):
+            out.extend(b"J" + struct.pack("<i", value))
+        elif isinstance(value, float):
+            out.extend(b"G" + struct.pack(">d", value))
+        elif isinstance(value, str):
+            data = value.encode("latin-1")
+            if len(data) < 256:
+                out.extend(b"U" + bytes([len(data)]) + data)
+            else:
+                out.extend(b"T" + struct.pack("<i", len(data)) + data)
+        elif value is None:
+            out.extend(b"N")
+        else:
+            raise TypeError(type(value))
+
+    emit(obj)
+    out.extend(b".")
+    return bytes(out)
+
+
+def make_ref(ref_id: int, ann_id: int, image_id: int, split: str, sentences: Seq[str], first_sent_id: int = 0) -> dict:
+    sents = [
+        {"sent_id": first_sent_id + i, "raw": s.capitalize(), "sent": s, "tokens": s.split()}
+        for i, s in enumerate(sentences)
+    ]
+    return {
+        "ref_id": ref_id,
+        "ann_id": ann_id,
+        "image_id": image_id,
+        "category_id": 1,
+        "split": split,
+        "sent_ids": [s["sent_id"] for s in sents],
+        "sentences": sents,
+        "file_name": f"COCO_train2014_{image_id:012d}_{ann_id}.jpg",
+    }
+
+
+def make_refcocog(
+    root: Path,
+    refs: Seq[dict],
+    images: Seq[dict],
+    annotations: Seq[dict],
+    split_by: str = "google",
+    pixels: bool = False,
+) -> Path:
+    """``<root>/refcocog/{instances.json, refs(<split_by>).p}`` and ``images/mscoco/images/train2014/``.
+
+    ``images``: dicts with id, width, height; ``annotations``: id, image_id, bbox, iscrowd.
+    With ``pixels`` each image is a real (black) JPEG of its size, for tests that run a grounder.
+    """
+    folder = root / "refcocog"
+    folder.mkdir(parents=True, exist_ok=True)
+    coco_images = [
+        {"id": im["id"], "file_name": f"COCO_train2014_{im['id']:012d}.jpg", "width": im["width"], "height": im["height"]}
+        for im in images
+    ]
+    coco_anns = [
+        {
+            "id": a["id"],
+            "image_id": a["image_id"],
+            "category_id": 1,
+            "bbox": list(a["bbox"]),
+            "area": float(a["bbox"][2] * a["bbox"][3]),
+            "iscrowd": a.get("iscrowd", 0),
+            "segmentation": [],
+        }
+        for a in annotations
+    ]
+    instances = {"images": coco_images, "annotations": coco_anns, "categories": [{"id": 1, "name": "person"}]}
+    (folder / "instances.json").write_text(json.dumps(instances))
+    (folder / f"refs({split_by}).p").write_bytes(py2_pickle(list(refs)))
+    image_dir = root / "images" / "mscoco" / "images" / "train2014"
+    image_dir.mkdir(parents=True, exist_ok=True)
+    for im in coco_images:
+        path = image_dir / im["file_name"]
+        if pixels:
+            import cv2
+
+            cv2.imwrite(str(path), np.zeros((im["height"], im["width"], 3), dtype=np.uint8))
+        else:
+            path.write_bytes(b"")
+    return root
