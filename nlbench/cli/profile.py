@@ -1,0 +1,59 @@
+"""``nlbench profile``: paper-rule MACs, true FLOPs, parameters and latency per phase."""
+
+from __future__ import annotations
+
+import click
+
+from nlbench.cli import register
+
+
+@click.command("profile")
+@click.option("--tracker", "tracker_name", required=True, help="Tracker or GROUNDER+TRACKER pipeline.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
+@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16"]), default="fp32", show_default=True,
+              help="fp16/bf16 time the forward under torch.autocast (fp32 weights).")
+@click.option("--iterations", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Timed iterations per phase (0: count only).")
+@click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Untimed iterations before timing.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random profiling inputs.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write the profile JSON here.")
+def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, warmup: int, seed: int,
+                json_out: str | None) -> None:
+    """Profile a tracker per phase (grounding, tracking), beside the paper's Table 2.
+
+    \b
+    MACs follow thop 0.0.31's rules with the inputs of the original profiling scripts: the
+    figures the papers call "FLOPs". FLOPs (true) come from torch's FlopCounterMode and include
+    attention matmuls. Params: every parameter, and the thop-rule count the papers report.
+    Models are built with random weights; no checkpoint is needed.
+    Examples:
+      nlbench profile --tracker jointnlt --iterations 5
+      nlbench profile --tracker vltvg+stark-st101 --device cuda --iterations 200 --json st101.json
+    """
+    from nlbench.errors import PluginError
+    from nlbench.io import atomic_write_json
+    from nlbench.profile.profiler import profile
+    from nlbench.profile.table import format_table
+    from nlbench.registry import get_tracker
+
+    plugin = get_tracker(tracker_name)
+    if plugin.profile is None:
+        raise PluginError(f"tracker '{tracker_name}' does not describe how to profile it (no profile= in its plugin)")
+    spec = plugin.profile(seed=seed)
+    result = profile(
+        spec,
+        device=device,
+        dtype=dtype,
+        iterations=iterations,
+        warmup=warmup,
+        tracker=tracker_name,
+        progress=lambda phase: click.echo(f"profiling {tracker_name}: {phase} ...", err=True),
+    )
+    click.echo(format_table(result))
+    if json_out:
+        atomic_write_json(json_out, result.as_json())
+        click.echo(f"wrote {json_out}")
+
+
+register(profile_cmd)
