@@ -1,0 +1,64 @@
+"""``nlbench report``: a self-contained HTML page, booktabs LaTeX tables and plots in one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nlbench.cli import register
+
+_DATASETS = ("lasot", "lasot_ext", "tnl2k", "otb99", "refcocog", "synth")
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command("report")
+@click.option("--dataset", "datasets", multiple=True, type=click.Choice(_DATASETS),
+              help="Dataset to report (repeatable; the order of the paper's Table 3 is used).")
+@click.option("--results", multiple=True, metavar="NAME[@INIT]=DIR",
+              help="Raw result folder to evaluate on the (single) --dataset; INIT is nl, bb or nl+bb (repeatable).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dataset root for --results (default: the configured root).")
+@click.option("--eval-json", "eval_json", multiple=True, type=_FILE,
+              help="Evaluation written by `nlbench eval --json` (repeatable).")
+@click.option("--profile", "profiles", multiple=True, type=_FILE,
+              help="Profile written by `nlbench profile --json`: adds a Table-2-like cost table (repeatable).")
+@click.option("--grounding", multiple=True, type=_FILE,
+              help="Grounding result written by `nlbench ground --json` (repeatable).")
+@click.option("--reported", is_flag=True, help="Include the published numbers (results/reported).")
+@click.option("--protocol", default=None, help="Evaluation protocol for --results; filters --eval-json trackers.")
+@click.option("--scale", type=click.Choice(("fraction", "percent")), default="fraction", show_default=True,
+              help="Unit of the comparison table: the paper's fractions (0.569) or percent (56.9).")
+@click.option("--title", default="nlbench report", show_default=True, help="Page title.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+def report_cmd(datasets, results, root, eval_json, profiles, grounding, reported, protocol, scale, title, out) -> None:
+    """Write OUT/index.html, OUT/tables.tex and OUT/plots/ (PNG, PDF, SVG).
+
+    \b
+    Examples:
+      nlbench report --reported --dataset otb99 --dataset lasot --dataset tnl2k --out reports/paper
+      nlbench report --dataset tnl2k --results JointNLT@nl=results/raw/tnl2k/jointnlt-nl --reported --out reports/tnl2k
+      nlbench report --eval-json lasot.json --profile jointnlt.json --reported --out reports/lasot
+    """
+    from nlbench.report.writer import write_report
+
+    paths = write_report(
+        out,
+        datasets,
+        eval_json=eval_json,
+        results=results,
+        root=root,
+        profiles=profiles,
+        grounding=grounding,
+        include_reported=reported,
+        protocol=protocol,
+        title=title,
+        scale=scale,
+    )
+    click.echo(f"report: {paths.index_html}")
+    click.echo(f"LaTeX:  {paths.tables_tex} (preview: pdflatex {paths.tables_preview_tex.name})")
+    if paths.plots:
+        click.echo(f"plots:  {paths.out / 'plots'} ({len(paths.plots)} files)")
+
+
+register(report_cmd)

@@ -1,0 +1,243 @@
+"""Measured results that a report or leaderboard shows: eval JSON files, the evaluated store, result folders.
+
+The evaluation JSON contract (``nlbench eval --json``) is
+``{"dataset", "protocol", "trackers": {NAME: {"auc", "precision", "norm_precision", "op50", "op75",
+"success_curve", "precision_curve", "norm_precision_curve", "sequences", "attributes", ...}}}`` with scores in
+percent and curves as fractions.  The evaluated store holds one such tracker object per file under
+``results/evaluated/<dataset>/<protocol>/<NAME>.json``, with ``dataset``, ``protocol``, ``name``, ``init``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from nlbench.errors import NlbenchError
+from nlbench.reported import INITS, canonical_name
+
+
+class ReportInputError(NlbenchError):
+    """An input of ``nlbench report`` / ``nlbench leaderboard`` is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class MeasuredTracker:
+    """One tracker evaluated by nlbench on one dataset (scores in percent, curves as fractions)."""
+
+    name: str
+    dataset: str
+    protocol: str | None
+    init: str | None
+    auc: float | None
+    precision: float | None
+    norm_precision: float | None
+    op50: float | None = None
+    op75: float | None = None
+    success_curve: tuple[float, ...] = ()
+    precision_curve: tuple[float, ...] = ()
+    norm_precision_curve: tuple[float, ...] = ()
+    attributes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    n_sequences: int | None = None
+    auc_ci95: tuple[float, float] | None = None
+    accuracy: float | None = None
+    origin: str = ""
+
+    @property
+    def canonical(self) -> str:
+        return canonical_name(self.name)
+
+
+def _number(obj: Mapping[str, Any], key: str, where: str) -> float | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ReportInputError(f"{where}: {key!r} must be a number or null, got {value!r}")
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _curve(obj: Mapping[str, Any], key: str, where: str) -> tuple[float, ...]:
+    value = obj.get(key) or ()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (int, float)) for v in value):
+        raise ReportInputError(f"{where}: {key!r} must be a list of numbers")
+    return tuple(float(v) for v in value)
+
+
+def normalize_init(init: Any, where: str = "") -> str | None:
+    """``"nl"``, ``"NL"``, ``"nl+bb"``, ``"bb"`` … → the paper's spelling; ``None`` stays unknown."""
+    if init is None or init == "":
+        return None
+    text = str(init).strip().upper().replace("_", "+").replace("-", "+")
+    if text in ("NLBB", "BB+NL"):
+        text = "NL+BB"
+    if text not in INITS:
+        raise ReportInputError(f"{where}: init {init!r} is not one of {', '.join(INITS)} (or nl, bb, nl+bb)")
+    return text
+
+
+def tracker_from_json(
+    name: str, obj: Mapping[str, Any], dataset: str, protocol: str | None, where: str, init: str | None = None
+) -> MeasuredTracker:
+    """Build a :class:`MeasuredTracker` from one per-tracker object of the evaluation JSON contract."""
+    if not isinstance(obj, Mapping):
+        raise ReportInputError(f"{where}: tracker {name!r} must map to an object of scores")
+    attributes: dict[str, dict[str, float]] = {}
+    for attr, scores in (obj.get("attributes") or {}).items():
+        if not isinstance(scores, Mapping):
+            raise ReportInputError(f"{where}: attribute {attr!r} of {name!r} must be an object")
+        attributes[str(attr)] = {k: float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+    ci = obj.get("auc_ci95")
+    n_seq = obj.get("n_sequences")
+    if n_seq is None and isinstance(obj.get("sequences"), Mapping):
+        n_seq = len(obj["sequences"])
+    return MeasuredTracker(
+        name=str(name),
+        dataset=dataset,
+        protocol=protocol,
+        init=normalize_init(init if init is not None else obj.get("init"), where),
+        auc=_number(obj, "auc", where),
+        precision=_number(obj, "precision", where),
+        norm_precision=_number(obj, "norm_precision", where),
+        op50=_number(obj, "op50", where),
+        op75=_number(obj, "op75", where),
+        success_curve=_curve(obj, "success_curve", where),
+        precision_curve=_curve(obj, "precision_curve", where),
+        norm_precision_curve=_curve(obj, "norm_precision_curve", where),
+        attributes=attributes,
+        n_sequences=int(n_seq) if isinstance(n_seq, (int, float)) else None,
+        auc_ci95=(float(ci[0]), float(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None,
+        accuracy=_number(obj, "accuracy", where),
+        origin=where,
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReportInputError(f"{path}: file not found") from exc
+    except json.JSONDecodeError as exc:
+        raise ReportInputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+
+
+def evaluation_to_trackers(data: Mapping[str, Any], where: str) -> list[MeasuredTracker]:
+    """The trackers of one evaluation JSON document (the ``nlbench eval --json`` contract)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("trackers"), Mapping) or not data.get("dataset"):
+        raise ReportInputError(f"{where}: expected an nlbench evaluation JSON with 'dataset' and 'trackers'")
+    dataset, protocol = str(data["dataset"]), data.get("protocol")
+    return [tracker_from_json(n, o, dataset, protocol, where) for n, o in data["trackers"].items()]
+
+
+def load_eval_json(path: str | Path) -> list[MeasuredTracker]:
+    """Read a file written by ``nlbench eval --json``."""
+    path = Path(path)
+    return evaluation_to_trackers(_read_json(path), str(path))
+
+
+def load_evaluated_store(store: Path, dataset: str, protocol: str | None = None) -> list[MeasuredTracker]:
+    """Trackers in ``<store>/<dataset>/<protocol>/*.json``; every protocol when ``protocol`` is None."""
+    base = Path(store) / dataset
+    pattern = f"{protocol}/*.json" if protocol else "*/*.json"
+    trackers = []
+    for path in sorted(base.glob(pattern)):
+        obj = _read_json(path)
+        if not isinstance(obj, Mapping):
+            raise ReportInputError(f"{path}: expected one evaluated tracker object")
+        name = obj.get("name") or path.stem
+        trackers.append(
+            tracker_from_json(
+                str(name), obj, str(obj.get("dataset") or dataset), obj.get("protocol") or path.parent.name, str(path)
+            )
+        )
+    return trackers
+
+
+def parse_results_spec(spec: str) -> tuple[str, str | None, Path]:
+    """``NAME=DIR`` or ``NAME@INIT=DIR`` (INIT: nl, bb, nl+bb) → (name, init, dir)."""
+    if "=" not in spec:
+        raise ReportInputError(f"--results {spec!r}: expected NAME=DIR (or NAME@INIT=DIR, e.g. JointNLT@nl=results/raw/x)")
+    name, _, directory = spec.partition("=")
+    init = None
+    if "@" in name:
+        name, _, init_text = name.rpartition("@")
+        init = normalize_init(init_text, f"--results {spec!r}")
+    if not name or not directory:
+        raise ReportInputError(f"--results {spec!r}: expected NAME=DIR with a non-empty name and folder")
+    return name, init, Path(directory)
+
+
+def _init_from_manifest(directory: Path) -> str | None:
+    """The run manifest (``run.json``) records the mode a result folder was produced in."""
+    manifest = directory / "run.json"
+    if not manifest.exists():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    for key in ("init", "mode"):
+        try:
+            init = normalize_init(data.get(key), str(manifest))
+        except ReportInputError:
+            continue
+        if init:
+            return init
+    return None
+
+
+def evaluate_result_dirs(
+    dataset: str, results: list[str], root: str | Path | None = None, protocol: str | None = None
+) -> list[MeasuredTracker]:
+    """Evaluate raw result folders (``NAME[@INIT]=DIR``) with :func:`nlbench.eval.evaluate`."""
+    if not results:
+        return []
+    try:
+        from nlbench.config import resolve_root
+        from nlbench.eval import evaluate
+        from nlbench.registry import get_dataset
+    except ImportError as exc:  # the evaluator ships with nlbench; a partial checkout may lack it
+        raise ReportInputError(
+            f"evaluating --results needs nlbench.eval ({exc}); evaluate with `nlbench eval --json F` and pass --eval-json F"
+        ) from exc
+    specs = [parse_results_spec(s) for s in results]
+    for _, _, directory in specs:
+        if not directory.is_dir():
+            raise ReportInputError(f"--results: {directory} is not a folder of raw results")
+    plugin = get_dataset(dataset)
+    sequences = plugin.load(resolve_root(dataset, root))
+    kwargs: dict[str, Any] = {"dataset": dataset}
+    if protocol:
+        kwargs["protocol"] = protocol
+    evaluation = evaluate(sequences, results={name: directory for name, _, directory in specs}, **kwargs)
+    data = evaluation.to_json() if hasattr(evaluation, "to_json") else evaluation
+    by_name = {t.name: t for t in evaluation_to_trackers(data, f"evaluation of {dataset}")}
+    out = []
+    for name, init, directory in specs:
+        tracker = by_name[name]
+        init = init or tracker.init or _init_from_manifest(directory)
+        out.append(replace(tracker, init=init, origin=str(directory)))
+    return out
+
+
+def load_profile(path: str | Path) -> dict[str, Any]:
+    """A profile JSON (``nlbench profile --json``), checked for the fields the cost table uses."""
+    path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, Mapping) or "tracker" not in data or not isinstance(data.get("phases"), Mapping):
+        raise ReportInputError(f"{path}: expected an nlbench profile JSON with 'tracker' and 'phases'")
+    return dict(data)
+
+
+def load_grounding(path: str | Path) -> dict[str, Any]:
+    """A grounding result JSON (``nlbench ground --json``)."""
+    path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, Mapping) or "accuracy" not in data:
+        raise ReportInputError(f"{path}: expected an nlbench grounding JSON with 'accuracy'")
+    out = dict(data)
+    out.setdefault("grounder", path.stem)
+    return out

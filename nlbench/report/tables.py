@@ -1,0 +1,263 @@
+"""Format-neutral report tables: the Table-3-like comparison, Table-2-like costs, best/second-best marks.
+
+The HTML and LaTeX writers render these objects; all ranking happens here so both formats mark the same cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from nlbench.report.inputs import MeasuredTracker
+from nlbench.reported import INITS, load_reported, reported_costs, SCORE_METRICS
+
+DATASET_LABELS: dict[str, str] = {
+    "otb99": "OTB99",
+    "lasot": "LaSOT",
+    "lasot_ext": "LaSOT-ext",
+    "tnl2k": "TNL2K",
+    "refcocog": "RefCOCOg",
+    "synth": "Synth",
+}
+METRIC_LABELS: dict[str, str] = {
+    "auc": "AUC",
+    "precision": "PRE",
+    "norm_precision": "N-PRE",
+    "accuracy": "Acc",
+}
+#: Paper's Table 3 order of datasets (when the user lists several).
+PAPER_DATASET_ORDER = ("otb99", "lasot", "lasot_ext", "tnl2k", "synth")
+UNKNOWN_INIT = "?"
+
+
+def dataset_label(dataset: str) -> str:
+    return DATASET_LABELS.get(dataset, dataset)
+
+
+def rank_marks(values: Sequence[float | None], decimals: int) -> list[str]:
+    """``"b"`` for the best, ``"u"`` for the second best, ``""`` otherwise (higher is better).
+
+    Values are compared as displayed (rounded to ``decimals``) so a reader never sees two equal numbers marked
+    differently; every cell equal to the best is bold and every cell equal to the next distinct value is
+    underlined, which is deterministic whatever the row order.
+    """
+    shown = [None if v is None else round(v, decimals) for v in values]
+    distinct = sorted({v for v in shown if v is not None}, reverse=True)
+    best = distinct[0] if distinct else None
+    second = distinct[1] if len(distinct) > 1 else None
+    return ["" if v is None else "b" if v == best else "u" if v == second else "" for v in shown]
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    init: str  # one of INITS, or UNKNOWN_INIT
+    measured: bool
+    values: Mapping[tuple[str, str], float | None]  # (dataset, metric) -> percent
+    marks: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class ComparisonTable:
+    """Table 3 of the JointNLT paper, extended with measured rows: groups by initialisation, marks per group."""
+
+    datasets: tuple[str, ...]
+    metrics: tuple[str, ...]
+    groups: tuple[tuple[str, tuple[ComparisonRow, ...]], ...]
+    scale: str  # "fraction" (paper style, 0.569) or "percent" (56.9)
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        return [(d, m) for d in self.datasets for m in self.metrics]
+
+    @property
+    def decimals(self) -> int:
+        return 3 if self.scale == "fraction" else 1
+
+    def format(self, value: float | None) -> str | None:
+        if value is None:
+            return None
+        return f"{value / 100:.3f}" if self.scale == "fraction" else f"{value:.1f}"
+
+    @property
+    def has_measured(self) -> bool:
+        return any(r.measured for _, rows in self.groups for r in rows)
+
+
+def order_datasets(datasets: Iterable[str]) -> tuple[str, ...]:
+    unique = list(dict.fromkeys(datasets))
+    return tuple(sorted(unique, key=lambda d: PAPER_DATASET_ORDER.index(d) if d in PAPER_DATASET_ORDER else 99))
+
+
+def build_comparison(
+    datasets: Sequence[str],
+    measured: Sequence[MeasuredTracker] = (),
+    include_reported: bool = True,
+    metrics: tuple[str, ...] = ("auc", "precision"),
+    scale: str = "fraction",
+) -> ComparisonTable:
+    """Rows of the paper's Table 3 (reported) for ``datasets`` plus measured trackers, grouped by init."""
+    datasets = order_datasets(d for d in datasets if d != "refcocog")
+    rows: dict[tuple[str, str, bool], dict[tuple[str, str], float | None]] = {}
+    origins: dict[tuple[str, str, bool], str] = {}
+    if include_reported:
+        # File order is the paper's row order.
+        for value in load_reported():
+            if value.table != "Table 3" or value.dataset not in datasets or value.metric not in metrics:
+                continue
+            rows.setdefault((value.tracker, value.init, False), {})[(value.dataset, value.metric)] = value.percent
+            origins[(value.tracker, value.init, False)] = value.source
+    for tracker in measured:
+        if tracker.dataset not in datasets:
+            continue
+        key = (tracker.name, tracker.init or UNKNOWN_INIT, True)
+        slot = rows.setdefault(key, {})
+        for metric in metrics:
+            slot[(tracker.dataset, metric)] = getattr(tracker, metric)
+        origins[key] = f"measured ({tracker.protocol})" if tracker.protocol else "measured"
+    decimals = 3 if scale == "fraction" else 1
+    columns = [(d, m) for d in datasets for m in metrics]
+    groups = []
+    for init in (*INITS, UNKNOWN_INIT):
+        keys = [k for k in rows if k[1] == init]
+        if not keys:
+            continue
+        marks_by_key: dict[tuple, dict[tuple[str, str], str]] = {k: {} for k in keys}
+        for column in columns:
+            # percent → displayed unit before rounding, so marks follow what is printed
+            shown = [None if rows[k].get(column) is None else rows[k][column] / (100 if scale == "fraction" else 1) for k in keys]
+            for k, mark in zip(keys, rank_marks(shown, decimals)):
+                marks_by_key[k][column] = mark
+        group_rows = tuple(
+            ComparisonRow(label=k[0], init=init, measured=k[2], values=rows[k], marks=marks_by_key[k], origin=origins[k])
+            for k in keys
+        )
+        groups.append((init, group_rows))
+    return ComparisonTable(datasets=datasets, metrics=metrics, groups=tuple(groups), scale=scale)
+
+
+# ----------------------------------------------------------------------------------------------- costs
+
+
+@dataclass(frozen=True)
+class CostColumn:
+    name: str
+    measured: bool
+    cells: Mapping[str, float | None]  # row key -> value
+    note: str = ""
+
+
+COST_ROWS: tuple[tuple[str, str], ...] = (
+    ("flops_grounding", "FLOPs, grounding (G)"),
+    ("flops_tracking", "FLOPs, tracking (G)"),
+    ("time_grounding", "Time, grounding (ms)"),
+    ("time_tracking", "Time, tracking (ms)"),
+    ("params_total", "Params, total (M)"),
+    ("auc_lasot", "AUC, LaSOT"),
+    ("auc_tnl2k", "AUC, TNL2K"),
+)
+
+
+@dataclass(frozen=True)
+class CostTable:
+    columns: tuple[CostColumn, ...]
+    rows: tuple[tuple[str, str], ...] = COST_ROWS
+
+    @staticmethod
+    def format(key: str, value: float | None) -> str | None:
+        if value is None:
+            return None
+        if key.startswith("auc_"):
+            return f"{value / 100:.3f}"
+        return f"{value:.1f}"
+
+
+def _phase(profile: Mapping[str, Any], phase: str) -> Mapping[str, Any]:
+    phases = profile.get("phases") or {}
+    value = phases.get(phase)
+    return value if isinstance(value, Mapping) else {}
+
+
+def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracker] = ()) -> CostColumn:
+    """A Table-2 column from ``nlbench profile --json``: thop-rule MACs (as the paper's "FLOPs"), median latency."""
+    from nlbench.reported import canonical_name
+
+    cells: dict[str, float | None] = {}
+    for phase in ("grounding", "tracking"):
+        data = _phase(profile, phase)
+        macs = data.get("macs_paper")
+        cells[f"flops_{phase}"] = float(macs) / 1e9 if isinstance(macs, (int, float)) else None
+        latency = data.get("latency_ms")
+        median = latency.get("median") if isinstance(latency, Mapping) else None
+        cells[f"time_{phase}"] = float(median) if isinstance(median, (int, float)) else None
+    params = profile.get("params") or {}
+    count = params.get("paper", params.get("total")) if isinstance(params, Mapping) else None
+    cells["params_total"] = float(count) / 1e6 if isinstance(count, (int, float)) else None
+    name = str(profile.get("tracker", "?"))
+    canonical = canonical_name(name)
+    for dataset in ("lasot", "tnl2k"):
+        matches = [t for t in measured if t.dataset == dataset and t.canonical == canonical and t.auc is not None]
+        cells[f"auc_{dataset}"] = matches[0].auc if matches else None
+    note = ", ".join(str(profile[k]) for k in ("device", "dtype") if profile.get(k))
+    return CostColumn(name=name, measured=True, cells=cells, note=note)
+
+
+def build_cost_table(
+    profiles: Sequence[Mapping[str, Any]], measured: Sequence[MeasuredTracker] = (), include_reported: bool = True
+) -> CostTable:
+    """The paper's Table 2 columns (when ``include_reported``) followed by one column per profile."""
+    columns: list[CostColumn] = []
+    if include_reported:
+        for tracker, metrics in reported_costs().items():
+            cells = {key: metrics[key][0] if key in metrics else None for key, _ in COST_ROWS}
+            columns.append(CostColumn(name=tracker, measured=False, cells=cells, note="RTX 3090 (paper)"))
+    columns += [profile_column(p, measured) for p in profiles]
+    return CostTable(columns=tuple(columns))
+
+
+# ----------------------------------------------------------------------------------------------- deltas
+
+
+@dataclass(frozen=True)
+class DeltaRow:
+    dataset: str
+    tracker: str
+    init: str
+    measured: Mapping[str, float | None]
+    reported: Mapping[str, float | None]
+    source: str
+
+    def delta(self, metric: str) -> float | None:
+        m, r = self.measured.get(metric), self.reported.get(metric)
+        return None if m is None or r is None else m - r
+
+
+def build_deltas(measured: Sequence[MeasuredTracker]) -> list[DeltaRow]:
+    """Measured vs published for trackers matched by canonical name and init.
+
+    A measured tracker without a known init is matched only when the paper reports a single init for it.
+    """
+    from nlbench.report.leaderboard import merge_sources
+    from nlbench.reported import reported_scores
+
+    rows = []
+    for tracker in measured:
+        published = reported_scores(tracker.dataset)
+        candidates = [k for k in published if k[0] == tracker.canonical and (tracker.init is None or k[1] == tracker.init)]
+        if len(candidates) != 1:
+            continue
+        key = candidates[0]
+        scores = published[key]
+        metrics = [m for m in SCORE_METRICS if m != "accuracy"]
+        rows.append(
+            DeltaRow(
+                dataset=tracker.dataset,
+                tracker=tracker.name,
+                init=key[1],
+                measured={m: getattr(tracker, m) for m in metrics},
+                reported={m: scores[m][0] if m in scores else None for m in metrics},
+                source=merge_sources(s for _, s in scores.values()),
+            )
+        )
+    return rows

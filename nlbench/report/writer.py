@@ -1,0 +1,286 @@
+"""``write_report``: one folder with ``index.html`` (self-contained), ``tables.tex`` and the plots."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from nlbench.io import atomic_write_text
+from nlbench.report import plots as plotting
+from nlbench.report.inputs import (
+    MeasuredTracker,
+    ReportInputError,
+    evaluate_result_dirs,
+    load_eval_json,
+    load_grounding,
+    load_profile,
+)
+from nlbench.report.latex import comparison_latex, cost_latex, standalone_document
+from nlbench.report.leaderboard import LeaderboardEntry, measured_entries, reported_entries
+from nlbench.report.tables import (
+    INITS,
+    METRIC_LABELS,
+    UNKNOWN_INIT,
+    build_comparison,
+    build_cost_table,
+    build_deltas,
+    dataset_label,
+    order_datasets,
+    rank_marks,
+)
+from nlbench.reported import load_reported
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """Where ``write_report`` put things."""
+
+    out: Path
+    index_html: Path
+    tables_tex: Path
+    tables_preview_tex: Path
+    plots: tuple[Path, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Plot:
+    title: str
+    png_base64: str
+    files: tuple[str, ...]
+    wide: bool = False
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _init_title(init: str) -> str:
+    return {
+        "BB": "Initialised by a bounding box (BB)",
+        "NL": "Initialised by natural language (NL)",
+        "NL+BB": "Initialised by natural language and a bounding box (NL+BB)",
+    }.get(init, "Initialisation unknown")
+
+
+def _safe_stem(text: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "dataset"
+
+
+def _percent(value: Any, unit: str | None) -> float | None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    # Grounding JSON states its unit; without one, values ≤ 1 are fractions.
+    if unit == "percent" or (unit is None and value > 1):
+        return float(value)
+    return float(value) * 100
+
+
+def _grounding_rows(grounding: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for g in grounding:
+        unit = g.get("unit") if g.get("unit") in ("percent", "fraction") else None
+        rows.append(
+            {
+                "grounder": str(g.get("grounder", "?")),
+                "split": g.get("split"),
+                "accuracy": _percent(g.get("accuracy"), unit),
+                "acc_025": _percent(g.get("acc_025"), unit),
+                "acc_075": _percent(g.get("acc_075"), unit),
+                "mean_iou": _percent(g.get("mean_iou"), unit),
+                "numerator": g.get("numerator"),
+                "denominator": g.get("denominator"),
+                "rule": g.get("rule"),
+            }
+        )
+    return rows
+
+
+def _collect_measured(
+    datasets: Sequence[str],
+    measured: Sequence[MeasuredTracker],
+    eval_json: Sequence[str | Path],
+    results: Sequence[str],
+    root: str | Path | None,
+    protocol: str | None,
+) -> list[MeasuredTracker]:
+    trackers = list(measured)
+    for path in eval_json:
+        trackers += load_eval_json(path)
+    if results:
+        tracking = [d for d in datasets if d != "refcocog"]
+        if len(tracking) != 1:
+            raise ReportInputError(
+                "--results evaluates raw result folders on one dataset; give exactly one --dataset "
+                "(or evaluate each dataset with `nlbench eval --json F` and pass --eval-json F)"
+            )
+        trackers += evaluate_result_dirs(tracking[0], list(results), root=root, protocol=protocol)
+    if protocol:
+        trackers = [t for t in trackers if t.protocol in (None, protocol)]
+    seen: dict[tuple[str, str], str] = {}
+    for t in trackers:
+        key = (t.dataset, t.name)
+        if key in seen:
+            raise ReportInputError(
+                f"tracker {t.name!r} appears twice for dataset {t.dataset!r} ({seen[key]} and {t.origin}); "
+                "give each result set its own name"
+            )
+        seen[key] = t.origin
+    return trackers
+
+
+def _dataset_context(
+    dataset: str,
+    trackers: list[MeasuredTracker],
+    grounding_rows: list[dict[str, Any]],
+    include_reported: bool,
+    styles: dict[str, plotting.Style],
+    plot_dir: Path,
+    written: list[Path],
+) -> dict[str, Any]:
+    entries: list[LeaderboardEntry] = reported_entries(dataset) if include_reported else []
+    entries += measured_entries(trackers)
+    if dataset == "refcocog":
+        entries += [
+            LeaderboardEntry(g["grounder"], "NL", None, None, None, "measured", accuracy=g["accuracy"])
+            for g in grounding_rows
+        ]
+    by = "accuracy" if dataset == "refcocog" else "auc"
+    entries.sort(key=lambda e: e.sort_key(by))
+
+    label = dataset_label(dataset)
+    stem = _safe_stem(dataset)
+    figures = []
+    for kind, function, title in (
+        ("success", plotting.success_plot, "Success plot"),
+        ("precision", plotting.precision_plot, "Precision plot"),
+        ("norm_precision", plotting.norm_precision_plot, "Normalized precision plot"),
+        ("attributes", plotting.attribute_plot, "Per-attribute AUC"),
+    ):
+        files = function(trackers, styles, label, plot_dir / f"{stem}_{kind}")
+        if files is None:
+            continue
+        written.extend(files.values())
+        png = base64.b64encode(files["png"].read_bytes()).decode("ascii")
+        rel = tuple(f"plots/{p.name}" for p in files.values())
+        figures.append(_Plot(title=f"{title}, {label}", png_base64=png, files=rel, wide=kind == "attributes"))
+
+    with_attributes = [t for t in trackers if t.attributes]
+    attribute_rows = []
+    for name in sorted({a for t in with_attributes for a in t.attributes}):
+        values = [t.attributes.get(name, {}).get("auc") for t in with_attributes]
+        counts = [t.attributes[name].get("n") for t in with_attributes if name in t.attributes]
+        n = next((int(c) for c in counts if c is not None), None)
+        marks = rank_marks(values, 1) if len(with_attributes) > 1 else [""] * len(values)
+        attribute_rows.append({"name": name, "n": n, "cells": list(zip(values, marks))})
+    return {
+        "name": dataset,
+        "label": label,
+        "anchor": stem,
+        "leaderboard": entries,
+        "measured": trackers,
+        "plots": figures,
+        "attributes": attribute_rows,
+        "attribute_trackers": [t.name for t in with_attributes],
+    }
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("nlbench.report", "templates"),
+        # Every value is user text (tracker names, sequence names, sentences): escape all of it.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def write_report(
+    out: str | Path,
+    datasets: Sequence[str] = (),
+    *,
+    measured: Sequence[MeasuredTracker] = (),
+    eval_json: Sequence[str | Path] = (),
+    results: Sequence[str] = (),
+    root: str | Path | None = None,
+    profiles: Sequence[str | Path | Mapping[str, Any]] = (),
+    grounding: Sequence[str | Path | Mapping[str, Any]] = (),
+    include_reported: bool = False,
+    protocol: str | None = None,
+    title: str = "nlbench report",
+    scale: str = "fraction",
+) -> ReportPaths:
+    """Write ``out/index.html``, ``out/tables.tex`` (+ ``tables_preview.tex``) and ``out/plots/*``.
+
+    Measured trackers come from ``measured`` objects, ``eval_json`` files (``nlbench eval --json``) and raw
+    ``results`` folders (``NAME[@INIT]=DIR``, evaluated on the single dataset given, under ``root``).
+    ``include_reported`` adds the published numbers of ``results/reported``. ``scale`` is the LaTeX/HTML
+    comparison unit: ``"fraction"`` (the paper's 0.569) or ``"percent"``.
+    """
+    from nlbench import __version__
+
+    if scale not in ("fraction", "percent"):
+        raise ReportInputError(f"scale {scale!r} must be 'fraction' or 'percent'")
+    out = Path(out)
+    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol)
+    profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
+    grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else dict(g) for g in grounding]
+    grounding_rows = _grounding_rows(grounding_data)
+    all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if grounding_rows else [])
+    ordered = order_datasets(all_datasets)
+    if not ordered:
+        raise ReportInputError("nothing to report: give --dataset with --reported, --eval-json, --results or --grounding")
+
+    styles = plotting.assign_styles(sorted({t.name for t in trackers}, key=lambda n: (n.lower(), n)))
+    plot_dir = out / "plots"
+    written: list[Path] = []
+    contexts = [
+        _dataset_context(
+            d, [t for t in trackers if t.dataset == d], grounding_rows, include_reported, styles, plot_dir, written
+        )
+        for d in ordered
+    ]
+
+    tracking_datasets = [d for d in ordered if d != "refcocog"]
+    comparison = build_comparison(tracking_datasets, trackers, include_reported=include_reported, scale=scale)
+    comparison = comparison if comparison.groups else None
+    costs = build_cost_table(profile_data, trackers, include_reported=include_reported) if profile_data else None
+    deltas = build_deltas(trackers) if include_reported else []
+    sources = sorted({v.source for v in load_reported() if v.dataset in ordered or (costs and v.table == "Table 2")}) if include_reported else []
+
+    html = _environment().get_template("report.html.j2").render(
+        title=title,
+        version=__version__,
+        protocol=protocol,
+        datasets=contexts,
+        comparison=comparison,
+        costs=costs,
+        deltas=deltas,
+        delta_metrics=("auc", "precision", "norm_precision"),
+        grounding=grounding_rows,
+        sources=sources,
+        fmt=_fmt,
+        dataset_label=dataset_label,
+        metric_label=lambda m: METRIC_LABELS.get(m, m),
+        init_title=_init_title,
+    )
+    index = atomic_write_text(out / "index.html", html)
+
+    tex_parts = []
+    if comparison is not None:
+        tex_parts.append(comparison_latex(comparison))
+    if costs is not None:
+        tex_parts.append(cost_latex(costs))
+    if not tex_parts:
+        tex_parts.append("% nlbench report: no tracking scores or profiles to tabulate.\n")
+    tables = atomic_write_text(out / "tables.tex", "\n".join(tex_parts))
+    preview = atomic_write_text(out / "tables_preview.tex", standalone_document("tables.tex"))
+    return ReportPaths(out=out, index_html=index, tables_tex=tables, tables_preview_tex=preview, plots=tuple(written))
+
+
+__all__ = ["ReportPaths", "write_report", "INITS", "UNKNOWN_INIT"]
