@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_datasets import make_lasot_sequence, write_text
+from tests.fixtures_datasets import make_lasot_sequence, write_text
 
 from nlbench.datasets.base import bundled_attributes, names_sha256, read_name_list
 from nlbench.datasets.lasot import LASOT, LASOT_ATTRIBUTES, LASOT_EXT, load_lasot, load_lasot_ext

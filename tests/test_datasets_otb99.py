@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_datasets import make_otb_query, make_otb_target
+from tests.fixtures_datasets import make_otb_query, make_otb_target
 
 from nlbench.datasets.base import names_sha256
 from nlbench.datasets.otb99 import OTB99, canonical_otb_name, load_otb99, otb_targets, split_names, skating_assignment

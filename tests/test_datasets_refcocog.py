@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_datasets import make_ref, make_refcocog, py2_pickle
+from tests.fixtures_datasets import make_ref, make_refcocog, py2_pickle
 
 from nlbench.datasets.pickle_safe import loads_plain
 from nlbench.datasets.refcocog import REFCOCOG, load_refcocog, parse_split

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fixtures_datasets import make_tnl2k_sequence, write_text
+from tests.fixtures_datasets import make_tnl2k_sequence, write_text
 
 from nlbench.datasets.base import names_sha256, read_name_list
 from nlbench.datasets.tnl2k import (

@@ -1,0 +1,79 @@
+"""``nlbench ground``: grounding accuracy on RefCOCOg (or any dataset with grounding samples)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nlbench.cli import register
+
+
+@click.command("ground")
+@click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding), e.g. jointnlt, vltvg.")
+@click.option("--dataset", "-d", default="refcocog", show_default=True, help="refcocog, or any dataset with grounding samples (synth).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else NLBENCH_<NAME>_ROOT or the config file).")
+@click.option("--split-by", type=click.Choice(["google", "umd"]), default="google", show_default=True, help="RefCOCOg partition.")
+@click.option("--split", default=None, help="Split (RefCOCOg: val, test for umd; default: the dataset's default, val).")
+@click.option("--unit", type=click.Choice(["ref", "expression"]), default="ref", show_default=True,
+              help="ref: one sample per object, its last sentence (JointNLT); expression: every sentence.")  # fmt: skip
+@click.option("--rule", type=click.Choice(["jointnlt", "standard"]), default="jointnlt", show_default=True,
+              help="jointnlt: IoU > t, no clipping; standard: IoU >= t, prediction clipped to the image.")  # fmt: skip
+@click.option("--checkpoint", "-c", metavar="PATH", help="Grounder weights.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--limit", type=int, metavar="N", help="Only the first N samples (a quick check; not a benchmark number).")
+@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to save predictions (.csv or .jsonl). Default results/grounding/<dataset>/<grounder>-<split>-<unit>.csv.")  # fmt: skip
+@click.option("--rescore", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score a saved predictions file again (no model, no images).")  # fmt: skip
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the result as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def ground_cmd(
+    grounder: str | None,
+    dataset: str,
+    root: Path | None,
+    split_by: str,
+    split: str | None,
+    unit: str,
+    rule: str,
+    checkpoint: str | None,
+    device: str,
+    limit: int | None,
+    predictions: Path | None,
+    rescore: Path | None,
+    json_out: Path | None,
+    quiet: bool,
+) -> None:
+    """Measure grounding accuracy (Acc@0.5, also Acc@0.25/0.75 and mean IoU).
+
+    Every sample of the split is grounded once; predictions are saved so the numbers can be
+    recomputed without the model. The accuracy is always printed with its numerator,
+    denominator, split, unit and rule.
+
+    \b
+    Examples:
+      nlbench ground --grounder jointnlt --checkpoint JointNLT_ep0300.pth.tar \\
+                     --dataset refcocog --root /data/coco --split-by google --split val
+      nlbench ground --grounder vltvg --checkpoint vltvg_r50_gref_umd.pth \\
+                     --root /data/coco --split-by umd --split test --unit expression --rule standard
+      nlbench ground --rescore results/grounding/refcocog/jointnlt-google-val-ref.csv --rule standard
+    """
+    from nlbench.grounding import load_predictions, run_grounding, score_records
+    from nlbench.io import atomic_write_json
+
+    if rescore is not None:
+        result = score_records(load_predictions(rescore), rule)
+        saved = rescore
+    else:
+        if not grounder:
+            raise click.UsageError("give --grounder NAME (or --rescore PRED.csv to score saved predictions)")
+        result, saved = run_grounding(
+            grounder, dataset, root, split, split_by, unit, rule, checkpoint, device, limit, predictions, not quiet
+        )
+        click.echo(f"predictions: {saved}")
+    click.echo(result.summary())
+    if json_out is not None:
+        atomic_write_json(json_out, {**result.to_dict(), "predictions": str(saved)})
+
+
+register(ground_cmd)
