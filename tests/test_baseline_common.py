@@ -1,0 +1,177 @@
+"""Shared test-time geometry of STARK/OSTrack (baselines-spec §3.4, §4.4, §6) and safe checkpoint loading."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from nlbench.errors import CheckpointError, NlbenchError
+from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
+from nlbench_trackers.common.crop import (
+    clip_box,
+    hann1d,
+    hann2d,
+    map_box_back,
+    normalize_patch,
+    sample_target,
+    scale_box_to_image,
+)
+from nlbench_trackers.common.resnet import sine_position_encoding
+
+
+def test_sample_target_pads_with_the_extra_right_bottom_pixel() -> None:
+    image = np.arange(5 * 5 * 3, dtype=np.uint8).reshape(5, 5, 3) + 1
+    # side = ceil(3 * 2) = 6; origin round(0.5 + 1.5 - 3) = -1; right pad max(5 - 5 + 1, 0) = 1
+    patch, factor, mask = sample_target(image, [0.5, 0.5, 3, 3], 2.0, 6)
+    assert factor == 1.0
+    assert patch.shape == (6, 6, 3)
+    # the valid region is image rows/cols 0..3: the last image row/column is dropped by the +1 pad
+    np.testing.assert_array_equal(patch[1:5, 1:5], image[0:4, 0:4])
+    assert not patch[0].any() and not patch[5].any() and not patch[:, 0].any() and not patch[:, 5].any()
+    expected_mask = np.ones((6, 6), dtype=bool)
+    expected_mask[1:5, 1:5] = False
+    np.testing.assert_array_equal(mask, expected_mask)
+
+
+@pytest.mark.parametrize(
+    ("box", "origin"),
+    [([2.5, 0.5, 2, 2], (2, 0)), ([1.5, 1.5, 2, 2], (2, 2)), ([3.5, 2.5, 2, 2], (4, 2))],
+    ids=["2.5->2", "1.5->2", "3.5->4"],
+)
+def test_sample_target_rounds_the_origin_half_to_even(box, origin) -> None:
+    image = np.zeros((20, 20, 3), dtype=np.uint8)
+    image[origin[1], origin[0]] = 255  # mark the pixel that must land at the crop's top-left corner
+    patch, factor, _ = sample_target(image, box, 1.0, 2)
+    assert factor == 1.0
+    assert patch[0, 0].tolist() == [255, 255, 255]
+
+
+def test_sample_target_resize_factor_and_ceil_side() -> None:
+    image = np.zeros((100, 100, 3), dtype=np.uint8)
+    patch, factor, mask = sample_target(image, [40, 40, 10, 12], 2.0, 128)
+    assert patch.shape == (128, 128, 3)
+    assert factor == 128 / math.ceil(math.sqrt(120) * 2.0) == 128 / 22
+    assert not mask.any()
+
+
+def test_sample_target_refuses_a_zero_area_box() -> None:
+    with pytest.raises(NlbenchError, match="too small"):
+        sample_target(np.zeros((10, 10, 3), np.uint8), [3, 3, 0, 5], 2.0, 16)
+
+
+def test_map_box_back_uses_the_unrounded_previous_centre() -> None:
+    state = [100.3, 100.0, 50.0, 50.0]  # centre (125.3, 125)
+    factor = 320 / 250
+    pred = scale_box_to_image(torch.tensor([0.6, 0.5, 0.2, 0.2]), 320, factor)
+    assert pred == pytest.approx([150.0, 125.0, 50.0, 50.0], abs=1e-4)
+    box = map_box_back(pred, state, 320, factor)
+    # cx = 150 + (125.3 - 125) = 150.3 -> x = 125.3
+    assert box == pytest.approx([125.3, 100.0, 50.0, 50.0], abs=1e-4)
+
+
+def test_scale_box_to_image_is_float32_arithmetic() -> None:
+    value = scale_box_to_image(torch.tensor([0.1, 0.2, 0.3, 0.7]), 384, 1.7)
+    expected = [float(np.float32(np.float32(v) * np.float32(384)) / np.float32(1.7)) for v in (0.1, 0.2, 0.3, 0.7)]
+    assert value == expected
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        ([-5, 95, 30, 30], [0, 90, 25, 10]),
+        ([95, 5, 20, 20], [90, 5, 10, 20]),
+        ([20, 30, 4, 3], [20, 30, 10, 10]),
+        ([10.5, 20.25, 30, 40], [10.5, 20.25, 30, 40]),
+    ],
+    ids=["left-bottom", "right-edge", "tiny", "inside"],
+)
+def test_clip_box_margin_10(box, expected) -> None:
+    assert clip_box(box, 100, 100, 10) == pytest.approx(expected)
+
+
+def test_hann_window_is_the_centred_variant() -> None:
+    # 0.5 * (1 - cos(2*pi*k/5)), k = 1..4
+    np.testing.assert_allclose(hann1d(4).numpy(), [0.3454915, 0.9045085, 0.9045085, 0.3454915], atol=1e-6)
+    window = hann2d(24)
+    assert window.shape == (1, 1, 24, 24)
+    assert window.dtype == torch.float32
+    assert window.min() > 0  # strictly positive edges
+    assert float(window[0, 0, 0, 0]) == pytest.approx((0.5 * (1 - math.cos(2 * math.pi / 25))) ** 2, rel=1e-6)
+
+
+def test_normalize_patch_imagenet() -> None:
+    patch = np.full((2, 2, 3), 255, dtype=np.uint8)
+    tensor, mask = normalize_patch(patch, np.array([[True, False], [False, False]]))
+    assert tensor.shape == (1, 3, 2, 2)
+    assert float(tensor[0, 0, 0, 0]) == pytest.approx((1 - 0.485) / 0.229, rel=1e-6)
+    assert mask.dtype == torch.bool and mask.shape == (1, 2, 2) and bool(mask[0, 0, 0])
+
+
+def test_sine_position_encoding_layout() -> None:
+    mask = torch.zeros(1, 2, 3, dtype=torch.bool)
+    pos = sine_position_encoding(mask, num_pos_feats=4)
+    assert pos.shape == (1, 8, 2, 3)
+    # y features first: row 1 of 2 -> y = 1/(2+1e-6)*2pi; feature 0 is sin(y / 10000**0)
+    y = 1 / (2 + 1e-6) * 2 * math.pi
+    assert float(pos[0, 0, 0, 0]) == pytest.approx(math.sin(y), abs=1e-6)
+    assert float(pos[0, 1, 0, 0]) == pytest.approx(math.cos(y), abs=1e-6)
+    x = 3 / (3 + 1e-6) * 2 * math.pi
+    assert float(pos[0, 4, 0, 2]) == pytest.approx(math.sin(x), abs=1e-6)
+
+
+# ---- checkpoints -------------------------------------------------------------------------------
+
+
+class _Tiny(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = torch.nn.Linear(2, 3)
+
+
+def test_trainer_checkpoint_with_training_objects_loads_without_running_their_code(tmp_path, monkeypatch) -> None:
+    # a pytracking-style trainer dict whose 'settings' is an object of the training code's lib.* classes
+    module = types.ModuleType("lib.train.admin.settings")
+
+    class Settings:
+        def __init__(self) -> None:
+            self.workspace = "/somewhere"
+
+    Settings.__module__ = "lib.train.admin.settings"
+    Settings.__qualname__ = "Settings"
+    module.Settings = Settings
+    for name in ("lib", "lib.train", "lib.train.admin", "lib.train.admin.settings"):
+        monkeypatch.setitem(sys.modules, name, module if name.endswith("settings") else types.ModuleType(name))
+    model = _Tiny()
+    net = {f"module.{k}": v for k, v in model.state_dict().items()}
+    torch.save({"net": net, "settings": Settings(), "stats": {"loss": np.float64(0.5)}, "epoch": 50}, tmp_path / "c.pth")
+    for name in ("lib", "lib.train", "lib.train.admin", "lib.train.admin.settings"):
+        monkeypatch.delitem(sys.modules, name)  # the loader must not need the training code
+    state = read_state_dict(tmp_path / "c.pth")
+    assert set(state) == {"fc.weight", "fc.bias"}
+    fresh = _Tiny()
+    load_strict(fresh, state, "c.pth")
+    assert torch.equal(fresh.fc.weight, model.fc.weight)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def test_checkpoint_with_code_is_refused(tmp_path) -> None:
+    torch.save({"net": {"fc.weight": torch.zeros(3, 2)}, "x": _Evil()}, tmp_path / "evil.pth")
+    with pytest.raises(CheckpointError, match="refused"):
+        read_state_dict(tmp_path / "evil.pth")
+
+
+def test_load_strict_names_missing_and_wrong_shapes(tmp_path) -> None:
+    with pytest.raises(CheckpointError, match=r"1 missing \(e\.g\. fc\.bias\).*1 wrong shape"):
+        load_strict(_Tiny(), {"fc.weight": torch.zeros(2, 2)}, "x.pth")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        read_state_dict(tmp_path / "absent.pth")

@@ -1,0 +1,40 @@
+"""The ``build`` plumbing shared by the baseline plugins: checkpoint or random weights, device, eval mode."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from nlbench.errors import CheckpointError
+from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
+
+
+def prepare_model(
+    model: nn.Module, checkpoint: str | Path | None, options: dict[str, Any], name: str, checkpoint_help: str
+) -> nn.Module:
+    """Load ``checkpoint`` strictly into ``model`` (random weights only when ``options['random_weights']``)."""
+    if checkpoint is None:
+        if not options.get("random_weights"):
+            raise CheckpointError(f"{name} needs its official weights. {checkpoint_help}")
+    else:
+        load_strict(model, read_state_dict(checkpoint), str(checkpoint))
+    return model.eval()
+
+
+def torch_device(device: str | torch.device) -> torch.device:
+    return device if isinstance(device, torch.device) else torch.device(device)
+
+
+def lazy_profile(package: str) -> Callable[..., Any]:
+    """``TrackerPlugin.profile``: imports ``nlbench_trackers.<package>.profiling`` only when profiling runs."""
+
+    def profile(**options: Any) -> Any:
+        module = importlib.import_module(f"nlbench_trackers.{package}.profiling")
+        return module.profile_spec(**options)
+
+    profile.__doc__ = f"Profiling description of {package} (see nlbench_trackers.{package}.profiling)."
+    return profile

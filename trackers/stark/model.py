@@ -1,0 +1,123 @@
+"""STARK-ST network (baselines-spec §3.1-§3.3): ResNet to layer3, DETR transformer, corner and score heads.
+
+Module names follow the official ``STARKST`` so that ``STARKST_ep0050.pth.tar['net']``
+loads strictly: ``backbone.0.body``, ``transformer.{encoder,decoder}``, ``box_head``,
+``query_embed``, ``bottleneck``, ``cls_head``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from nlbench_trackers.common.detr import MLP, Decoder, Encoder, conv_bn_relu
+from nlbench_trackers.common.resnet import BackboneWrapper, ResNetBody, downsample_mask, sine_position_encoding
+
+
+@dataclass(frozen=True)
+class StarkConfig:
+    depth: str = "resnet101"  # ST50: resnet50
+    hidden: int = 256
+    template_size: int = 128
+    template_factor: float = 2.0
+    search_size: int = 320
+    search_factor: float = 5.0
+    stride: int = 16
+
+
+ST101 = StarkConfig(depth="resnet101")
+ST50 = StarkConfig(depth="resnet50")
+
+
+class CornerPredictor(nn.Module):
+    """Two conv towers giving top-left and bottom-right heat maps, decoded by soft-argmax (no +0.5 offset)."""
+
+    def __init__(self, channels: int = 256, feat_size: int = 20, stride: int = 16) -> None:
+        super().__init__()
+        self.feat_size, self.stride, self.img_size = feat_size, stride, feat_size * stride
+        widths = [channels, channels, channels // 2, channels // 4, channels // 8]
+        for corner in ("tl", "br"):
+            for i in range(4):
+                setattr(self, f"conv{i + 1}_{corner}", conv_bn_relu(widths[i], widths[i + 1]))
+            setattr(self, f"conv5_{corner}", nn.Conv2d(widths[4], 1, kernel_size=1))
+        index = torch.arange(feat_size, dtype=torch.float32) * stride
+        # Plain attributes in the original (not in the checkpoint): non-persistent buffers here.
+        self.register_buffer("coord_x", index.repeat(feat_size), persistent=False)
+        self.register_buffer("coord_y", index.repeat_interleave(feat_size), persistent=False)
+
+    def _score_map(self, x: torch.Tensor, corner: str) -> torch.Tensor:
+        for i in range(1, 5):
+            x = getattr(self, f"conv{i}_{corner}")(x)
+        return getattr(self, f"conv5_{corner}")(x)
+
+    def _soft_argmax(self, score_map: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        prob = torch.softmax(score_map.view(-1, self.feat_size * self.feat_size), dim=1)
+        return (self.coord_x * prob).sum(dim=1), (self.coord_y * prob).sum(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, fs, fs) -> normalised (B, 4) xyxy."""
+        x_tl, y_tl = self._soft_argmax(self._score_map(x, "tl"))
+        x_br, y_br = self._soft_argmax(self._score_map(x, "br"))
+        return torch.stack((x_tl, y_tl, x_br, y_br), dim=1) / self.img_size
+
+
+class StarkTransformer(nn.Module):
+    def __init__(self, d_model: int = 256) -> None:
+        super().__init__()
+        self.encoder = Encoder(6, d_model)
+        self.decoder = Decoder(6, d_model)
+
+
+def xyxy_to_cxcywh(boxes: torch.Tensor) -> torch.Tensor:
+    x0, y0, x1, y1 = boxes.unbind(-1)
+    return torch.stack([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0], dim=-1)
+
+
+class StarkST(nn.Module):
+    def __init__(self, config: StarkConfig = ST101) -> None:
+        super().__init__()
+        self.config = config
+        body = ResNetBody(config.depth, last_layer="layer3")
+        self.backbone = nn.ModuleList([BackboneWrapper(body)])
+        self.transformer = StarkTransformer(config.hidden)
+        self.feat_size = config.search_size // config.stride
+        self.box_head = CornerPredictor(config.hidden, self.feat_size, config.stride)
+        self.query_embed = nn.Embedding(1, config.hidden)
+        self.bottleneck = nn.Conv2d(body.num_channels, config.hidden, kernel_size=1)
+        self.cls_head = MLP(config.hidden, config.hidden, 1, 3)
+
+    def forward_backbone(self, image: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One image (B,3,H,W) with its padding mask (B,H,W) -> sequence-first feature, mask and position."""
+        feature = self.backbone[0].body(image)
+        feat_mask = downsample_mask(mask, feature.shape[-2:])
+        pos = sine_position_encoding(feat_mask, self.config.hidden // 2).to(feature.dtype)
+        return {
+            "feat": self.bottleneck(feature).flatten(2).permute(2, 0, 1),
+            "mask": feat_mask.flatten(1),
+            "pos": pos.flatten(2).permute(2, 0, 1),
+        }
+
+    def forward_transformer(self, parts: list[dict[str, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """[template, dynamic template, search] -> normalised cxcywh boxes (B, 4) and score logits (B,).
+
+        The search must be the last part: the corner head reads the last fs*fs encoder tokens.
+        """
+        feat = torch.cat([p["feat"] for p in parts], dim=0)
+        mask = torch.cat([p["mask"] for p in parts], dim=1)
+        pos = torch.cat([p["pos"] for p in parts], dim=0)
+        batch = feat.shape[1]
+        memory = self.transformer.encoder(feat, mask, pos)
+        query = self.query_embed.weight.unsqueeze(1).repeat(1, batch, 1)
+        hs = self.transformer.decoder(torch.zeros_like(query), memory, mask, pos, query)  # (1, Nq, B, C)
+        hs = hs.transpose(1, 2)  # (1, B, Nq, C)
+        search_len = self.feat_size * self.feat_size
+        enc = memory[-search_len:].transpose(0, 1)  # (B, HW, C)
+        dec = hs.squeeze(0).transpose(1, 2)  # (B, C, Nq)
+        weights = torch.matmul(enc, dec)  # (B, HW, Nq); padded search cells are not masked (§3.3 step 5)
+        fused = (enc.unsqueeze(-1) * weights.unsqueeze(-2)).permute(0, 3, 2, 1).contiguous()
+        fused = fused.view(-1, self.config.hidden, self.feat_size, self.feat_size)
+        boxes = xyxy_to_cxcywh(self.box_head(fused))
+        logits = self.cls_head(hs)[-1].view(-1)
+        return boxes, logits
