@@ -1,0 +1,218 @@
+"""``nlbench report``: Table 3 LaTeX marks, a report over measured fixtures + reported rows, escaping, pdflatex."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nlbench.cli import main
+from nlbench.report import write_report
+from nlbench.report.inputs import ReportInputError, parse_results_spec
+from nlbench.report.latex import latex_escape
+from nlbench.report.tables import rank_marks
+from tests.test_report_fixtures import eval_json, tracker_block, two_measured_sets
+
+EVIL_SCRIPT = "<script>alert(1)</script>"
+EVIL_TEX = "&_%$#{}~^\\"
+
+# Table 3 as the rule marks it: the poster's marks plus TransT's underlined 0.517 (paper-results.md).
+TABLE_3_LATEX = r"""
+AutoMatch & BB & -- & -- & 0.583 & 0.599 & 0.472 & 0.435 \\
+TrDiMP & BB & -- & -- & 0.639 & 0.663 & \underline{0.523} & \textbf{0.528} \\
+TransT & BB & -- & -- & 0.649 & 0.690 & 0.507 & \underline{0.517} \\
+STARK & BB & -- & -- & 0.671 & 0.712 & -- & -- \\
+KeepTrack & BB & -- & -- & 0.671 & 0.702 & -- & -- \\
+SwinTrack-B & BB & -- & -- & \underline{0.696} & \underline{0.741} & -- & -- \\
+OSTrack-384 & BB & -- & -- & \textbf{0.711} & \textbf{0.776} & \textbf{0.559} & -- \\
+\midrule
+TNLS-II & NL & 0.250 & 0.290 & -- & -- & -- & -- \\
+RTTNLD & NL & 0.540 & \textbf{0.780} & 0.280 & 0.280 & -- & -- \\
+GTI & NL & \underline{0.581} & 0.732 & 0.478 & 0.476 & -- & -- \\
+TNL2K-1 & NL & 0.190 & 0.240 & 0.510 & 0.490 & 0.110 & 0.060 \\
+CTRNL & NL & 0.530 & 0.720 & \underline{0.520} & \underline{0.510} & \underline{0.140} & \underline{0.090} \\
+JointNLT & NL & \textbf{0.592} & \underline{0.776} & \textbf{0.569} & \textbf{0.593} & \textbf{0.546} & \textbf{0.550} \\
+\midrule
+TNLS-III & NL+BB & 0.550 & 0.720 & -- & -- & -- & -- \\
+RTTNLD & NL+BB & 0.610 & 0.790 & 0.350 & 0.350 & 0.250 & 0.270 \\
+TNL2K-2 & NL+BB & \underline{0.680} & \underline{0.880} & 0.510 & 0.550 & 0.420 & 0.420 \\
+SNLT & NL+BB & 0.666 & 0.804 & 0.540 & 0.576 & 0.276 & 0.419 \\
+VLTTT & NL+BB & \textbf{0.764} & \textbf{0.931} & \textbf{0.673} & \textbf{0.721} & \underline{0.531} & \underline{0.533} \\
+JointNLT & NL+BB & 0.653 & 0.856 & \underline{0.604} & \underline{0.636} & \textbf{0.569} & \textbf{0.581} \\
+\bottomrule
+""".strip()
+
+PROFILE = {
+    "tracker": "jointnlt", "device": "cpu (test)", "dtype": "float32",
+    "params": {"total": 153_000_000, "paper": 153_012_345, "components": {"backbone": 100_000_000}},
+    "phases": {
+        "grounding": {"macs_paper": 34_900_000_000, "flops": 70_000_000_000, "latency_ms": {"median": 120.0, "p90": 130.0, "n": 10}},
+        "tracking": {"macs_paper": 42_040_000_000, "flops": 84_000_000_000, "latency_ms": {"median": 90.04, "p90": 95.0, "n": 10}},
+    },
+}
+GROUNDING = {
+    "accuracy": 0.7, "numerator": 3500, "denominator": 5000, "split": "val (google)", "unit": "fraction",
+    "rule": "IoU >= 0.5", "acc_025": 0.8, "acc_075": 0.5, "mean_iou": 0.62, "grounder": "JointNLT",
+}
+
+
+@pytest.mark.parametrize(
+    "values, decimals, marks",
+    [
+        ([0.5, 0.4, 0.3], 3, ["b", "u", ""]),
+        ([0.5, 0.5, 0.4, 0.3], 3, ["b", "b", "u", ""]),  # tie for best: both bold, next value underlined
+        ([0.5, 0.4, 0.4], 3, ["b", "u", "u"]),  # tie for second: both underlined
+        ([None, 0.3, None], 3, ["", "b", ""]),  # a lone value is best, nothing is second
+        ([0.5004, 0.4996, 0.1], 3, ["b", "b", "u"]),  # equal as printed (0.500) → equal marks
+        ([None, None], 3, ["", ""]),
+    ],
+    ids=["plain", "tie-best", "tie-second", "lone", "rounding", "empty"],
+)
+def test_rank_marks(values, decimals, marks):
+    assert rank_marks(values, decimals) == marks
+
+
+@pytest.mark.parametrize(
+    "text, escaped",
+    [
+        ("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"), ("_", r"\_"),
+        ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}"),
+        ("<", r"\textless{}"), (">", r"\textgreater{}"), ("a\\b_c", r"a\textbackslash{}b\_c"), ("OSTrack-384", "OSTrack-384"),
+    ],
+    ids=lambda x: repr(x),
+)
+def test_latex_escape(text, escaped):
+    assert latex_escape(text) == escaped
+
+
+def test_reported_table_3_latex_and_html(tmp_path):
+    """`nlbench report --reported --dataset otb99 --dataset lasot --dataset tnl2k` reproduces Table 3."""
+    out = tmp_path / "paper"
+    result = CliRunner().invoke(
+        main, ["report", "--reported", "--dataset", "tnl2k", "--dataset", "otb99", "--dataset", "lasot", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"report: {out / 'index.html'}" in result.output
+    tex = (out / "tables.tex").read_text()
+    assert r"\begin{tabular}{llcccccc}" in tex and r"\toprule" in tex
+    assert r"Algorithm & Init & \multicolumn{2}{c}{OTB99} & \multicolumn{2}{c}{LaSOT} & \multicolumn{2}{c}{TNL2K} \\" in tex
+    body = tex[tex.index("AutoMatch"): tex.index(r"\bottomrule") + len(r"\bottomrule")]
+    assert body == TABLE_3_LATEX
+    html = (out / "index.html").read_text()
+    comparison = html[html.index('id="comparison"'):html.index('id="ds-otb99"')]
+    assert comparison.count('<tr class="reported"') == 19 and comparison.count('<tr class="measured"') == 0
+    # TransT's TNL2K PRE is underlined in the HTML too; OSTrack-384 leads its group in bold.
+    assert '<td class="num second">0.517</td>' in html
+    assert '<td class="num best">0.711</td>' in html
+    assert "http://" not in html and "https://" not in html
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    files = two_measured_sets(tmp)
+    evil = eval_json(tmp / "evil.json", "lasot", {EVIL_SCRIPT: tracker_block(0.7, "NL+BB"), EVIL_TEX: tracker_block(0.6)})
+    paths = write_report(
+        tmp / "out", ["otb99", "lasot", "tnl2k"], eval_json=[*files, evil], profiles=[PROFILE], grounding=[GROUNDING],
+        include_reported=True,
+    )
+    return paths
+
+
+def test_report_with_measured_sets_renders_plots(full_report):
+    out = full_report.out
+    for dataset in ("lasot", "tnl2k"):
+        for kind in ("success", "precision", "norm_precision", "attributes"):
+            for fmt in ("png", "pdf", "svg"):
+                path = out / "plots" / f"{dataset}_{kind}.{fmt}"
+                assert path in full_report.plots and path.stat().st_size > 1000
+    assert not list((out / "plots").glob("otb99_*"))  # nothing measured on OTB99: no empty plots
+    assert (out / "plots" / "lasot_success.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "plots" / "lasot_success.pdf").read_bytes()[:5] == b"%PDF-"
+    html = full_report.index_html.read_text()
+    assert html.count('src="data:image/png;base64,') == 8
+    # self-contained: no external resources
+    assert not re.search(r'(src|href)="(?!data:|#)', html)
+
+
+def test_report_values_deltas_costs_and_grounding(full_report):
+    html = full_report.index_html.read_text()
+    # Fixture JointNLT on LaSOT: AUC = 100·(19·0.92 − 0.05·171)/21 = 42.5238…; published NL 56.9 → Δ −14.4.
+    assert "<td class=\"num delta-neg\">-14.4</td>" in html
+    # P@20 = 92.0 vs 59.3 → +32.7
+    assert "<td class=\"num delta-pos\">+32.7</td>" in html
+    # csrt has no published row: no Δ line for it.
+    delta = html[html.index('id="delta"'):html.index('id="costs"')]
+    assert "csrt" not in delta and delta.count("<td class=\"name\">JointNLT</td>") == 2
+    tex = full_report.tables_tex.read_text()
+    assert r"JointNLT$^\dagger$ & NL & -- & -- & 0.425 & \textbf{0.920} & \underline{0.390} & \textbf{0.880} \\" in tex
+    assert r"FLOPs, grounding (G) & 39.6 & 39.6 & 34.7 & 34.9 & 34.9 \\" in tex
+    assert r"Time, tracking (ms) & 22.9 & 8.3 & 20.6 & 25.3 & 90.0 \\" in tex
+    assert r"Params, total (M) & 169.8 & 214.7 & 214.4 & 153.0 & 153.0 \\" in tex
+    assert r"AUC, LaSOT & 0.446 & 0.524 & 0.518 & 0.569 & 0.425 \\" in tex
+    grounding = html[html.index('id="grounding"'):]
+    assert "<td class=\"num\">70.0</td>" in grounding and "3500 / 5000" in grounding
+
+
+def test_user_text_is_harmless_in_html(full_report):
+    html = full_report.index_html.read_text()
+    assert EVIL_SCRIPT not in html
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&amp;_%$#{}~^\\" in html
+
+
+def test_user_text_is_harmless_in_latex(full_report):
+    tex = full_report.tables_tex.read_text()
+    assert r"\textless{}script\textgreater{}alert(1)\textless{}/script\textgreater{}$^\dagger$" in tex
+    assert r"\&\_\%\$\#\{\}\textasciitilde{}\textasciicircum{}\textbackslash{}$^\dagger$ & --" in tex
+    assert "<script>" not in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (apt-get install texlive-latex-recommended)")
+def test_latex_compiles(full_report):
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", full_report.tables_preview_tex.name],
+        cwd=full_report.out, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert (full_report.out / "tables_preview.pdf").stat().st_size > 1000
+
+
+def test_results_spec_parsing():
+    assert parse_results_spec("JointNLT@nl+bb=results/raw/x") == ("JointNLT", "NL+BB", Path("results/raw/x"))
+    assert parse_results_spec("a=b=c") == ("a", None, Path("b=c"))
+    with pytest.raises(ReportInputError, match="NAME=DIR"):
+        parse_results_spec("no-equals")
+    with pytest.raises(ReportInputError, match="init 'xy'"):
+        parse_results_spec("T@xy=d")
+
+
+def test_results_need_a_single_dataset(tmp_path):
+    result = CliRunner().invoke(
+        main, ["report", "--dataset", "lasot", "--dataset", "tnl2k", "--results", f"T={tmp_path}", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2 and "exactly one --dataset" in result.output
+
+
+def test_duplicate_tracker_names_are_refused(tmp_path):
+    a = eval_json(tmp_path / "a.json", "lasot", {"T": tracker_block(0.5)})
+    b = eval_json(tmp_path / "b.json", "lasot", {"T": tracker_block(0.6)})
+    with pytest.raises(ReportInputError, match="appears twice"):
+        write_report(tmp_path / "o", eval_json=[a, b])
+
+
+def test_malformed_eval_json(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"trackers": {}}')
+    result = CliRunner().invoke(main, ["report", "--eval-json", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "bad.json" in result.output and "'dataset'" in result.output
+
+
+def test_nothing_to_report(tmp_path):
+    with pytest.raises(ReportInputError, match="nothing to report"):
+        write_report(tmp_path / "o")
