@@ -1,0 +1,157 @@
+"""``nlbench eval`` and ``nlbench compare``: score raw results exactly as the papers did."""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from nlbench.cli import register
+
+_PROTOCOLS = ("jointnlt", "pytracking", "got10k", "lasot-matlab", "tnl2k-matlab", "otb-matlab")
+
+
+def _common(func):
+    options = [
+        click.option("--dataset", required=True, help="Dataset: lasot, lasot_ext, tnl2k, otb99 (or any registered one, e.g. synth)."),
+        click.option("--root", default=None, help="Dataset root (else $NLBENCH_<NAME>_ROOT or the config file)."),
+        click.option(
+            "--results",
+            "results",
+            multiple=True,
+            required=True,
+            metavar="NAME=DIR",
+            help="A tracker's result folder (<seq>.txt files, any layout/separator). Repeat to compare trackers.",
+        ),
+        click.option("--sequences", default=None, metavar="S1,S2,...", help="Evaluate only these sequences."),
+        click.option(
+            "--protocol",
+            type=click.Choice(_PROTOCOLS),
+            default="jointnlt",
+            show_default=True,
+            help="Whose rules: JointNLT's analysis (paper numbers), current pytracking, got10k, the MATLAB toolkits.",
+        ),
+        click.option("--split", default=None, help="Dataset split (default: the dataset's test split)."),
+        click.option("--skip-missing", is_flag=True, help="Drop sequences some tracker has no result for (from every tracker)."),
+        click.option(
+            "--strict-reference",
+            is_flag=True,
+            help="Read result files exactly as pytracking does (tab, then comma); other separators are errors.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, bootstrap):
+    from nlbench.eval import evaluate
+    from nlbench.eval.sources import load_sequences, parse_results_option
+
+    sources = parse_results_option(results)
+    names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
+    seqs = load_sequences(dataset, root, split, names)
+    result = evaluate(
+        seqs,
+        sources,
+        dataset=dataset,
+        protocol=protocol,
+        skip_missing=skip_missing,
+        strict=strict_reference,
+        bootstrap=bootstrap,
+    )
+    return result, sources
+
+
+def _fmt(value: float) -> str:
+    return "—" if value is None or math.isnan(value) else f"{value:.2f}"
+
+
+def format_table(result) -> str:
+    """The terminal table: one row per tracker."""
+    header = ("tracker", "AUC", "OP50", "OP75", "Prec", "NormPrec", "#seq")
+    rows = []
+    for name, t in result.trackers.items():
+        auc = _fmt(t.auc)
+        if t.auc_ci95 is not None:
+            auc += f" [{_fmt(t.auc_ci95[0])}, {_fmt(t.auc_ci95[1])}]"
+        rows.append((name, auc, _fmt(t.op50), _fmt(t.op75), _fmt(t.precision), _fmt(t.norm_precision), str(len(t.sequence_names))))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    return "\n".join(lines)
+
+
+@click.command("eval")
+@_common
+@click.option("--json", "json_out", default=None, metavar="OUT.json", help="Write scores, curves, per-sequence and per-attribute results.")
+@click.option("--bootstrap/--no-bootstrap", default=True, show_default=True, help="95% bootstrap interval of AUC over sequences (seeded).")
+@click.option("--store", "store", default="results/evaluated", show_default=True, metavar="DIR", help="Keep each tracker's entry for the leaderboard here.")
+@click.option("--no-store", is_flag=True, help="Do not keep the evaluation for the leaderboard.")
+def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, json_out, bootstrap, store, no_store):
+    """Score tracking results: AUC (success), OP50, OP75, precision@20px, normalized precision@0.20.
+
+    \b
+    Numbers follow the chosen protocol number for number (default: JointNLT's
+    analysis code, which produced the paper's tables). Scores are percentages,
+    curves in --json fractions. Sequences are weighted equally.
+    Examples:
+      nlbench eval --dataset lasot --root /data/LaSOT --results JointNLT=results/raw/lasot/jointnlt-nl
+      nlbench eval --dataset tnl2k --root /data/TNL2K_test --results A=runs/a --results B=runs/b --json out.json
+      nlbench eval --dataset otb99 --root /data/OTB_sentences --results X=dir --protocol otb-matlab
+      nlbench eval --dataset synth --results static=results/raw/synth/static-bb --sequences s0,s1
+    """
+    from nlbench.io import atomic_write_json
+
+    result, sources = _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, bootstrap)
+    click.echo(f"{dataset} — protocol {result.protocol.name}")
+    click.echo(format_table(result))
+    if result.skipped:
+        click.echo(
+            f"evaluated over {len(result.sequence_names)} / {result.n_requested} sequences "
+            f"(skipped for missing results: {', '.join(list(result.skipped)[:10])}"
+            f"{' ...' if len(result.skipped) > 10 else ''})"
+        )
+    if json_out:
+        atomic_write_json(json_out, result.to_json())
+        click.echo(f"wrote {json_out}")
+    if not no_store:
+        from nlbench.eval.store import store_evaluation
+
+        written = store_evaluation(result, dict(sources), store)
+        click.echo(f"kept for the leaderboard: {written[0].parent}")
+
+
+@click.command("compare")
+@_common
+@click.option("--alpha", default=0.05, show_default=True, help="Significance level.")
+@click.option("--json", "json_out", default=None, metavar="OUT.json", help="Write the test results.")
+def compare_cmd(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, alpha, json_out):
+    """Is tracker A's AUC really different from B's? Paired bootstrap + Wilcoxon signed-rank over sequences.
+
+    \b
+    Examples:
+      nlbench compare --dataset lasot --root /data/LaSOT --results A=runs/a --results B=runs/b
+      nlbench compare --dataset tnl2k --results A=runs/a --results B=runs/b --protocol pytracking
+    """
+    from nlbench.errors import EvaluationError
+    from nlbench.eval.statistics import paired_comparison
+    from nlbench.io import atomic_write_json
+
+    if len(results) != 2:
+        raise EvaluationError("compare needs exactly two --results NAME=DIR")
+    result, _ = _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, False)
+    (a_name, a), (b_name, b) = result.trackers.items()
+    comparison = paired_comparison(a_name, a.sequence_auc, b_name, b.sequence_auc, alpha=alpha)
+    click.echo(f"{dataset} — protocol {result.protocol.name}")
+    click.echo(format_table(result))
+    if result.skipped:
+        click.echo(f"evaluated over {len(result.sequence_names)} / {result.n_requested} sequences")
+    click.echo(comparison.summary())
+    if json_out:
+        atomic_write_json(json_out, {"dataset": dataset, "protocol": result.protocol.name, **comparison.to_json()})
+
+
+register(eval_cmd, compare_cmd)

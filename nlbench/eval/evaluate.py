@@ -1,0 +1,313 @@
+"""Evaluate trackers on a dataset: per-sequence curves, dataset scores, attributes, intervals.
+
+:func:`evaluate` is the library entry point used by the CLI and the reports.
+Sequences are weighted equally (eval-spec §1.7); several run ids of one
+tracker are averaged per sequence before the dataset mean.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from collections.abc import Sequence as SequenceOf
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+
+from nlbench.errors import EvaluationError, ResultFormatError
+from nlbench.eval.attributes import attribute_order
+from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, sequence_curves
+from nlbench.eval.protocols import Protocol, get_protocol
+from nlbench.eval.statistics import bootstrap_ci
+from nlbench.store.importer import find_result_files, otb_aliases, read_result_file
+from nlbench.types import Sequence
+
+__all__ = ["EvaluationResult", "TrackerEvaluation", "evaluate", "lasot_quirks"]
+
+#: A tracker's results: a directory of result files, or arrays per sequence
+#: (one ``(M, 4)`` array, or a list of arrays for several runs).
+ResultSource = Union[str, os.PathLike, Mapping[str, Union[np.ndarray, SequenceOf[np.ndarray]]]]
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def lasot_quirks(dataset: str) -> bool:
+    """Only the reference's tag 'lasot' has the LaSOT-only rules (§1.8 steps 4 and 8)."""
+    return dataset == "lasot"
+
+
+@dataclass
+class TrackerEvaluation:
+    """Everything computed for one tracker. Curves are fractions, scores percentages."""
+
+    name: str
+    sequence_names: list[str]
+    per_sequence: Curves  # (S, K) arrays, runs already averaged
+    curves: Curves  # (K,) dataset means
+    auc: float
+    op50: float
+    op75: float
+    precision: float
+    norm_precision: float
+    norm_precision_mean: float  # mean of the 51-point normalized curve (got10k / TNL2K-MATLAB headline)
+    n_runs: dict[str, int]
+    attributes: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    auc_ci95: tuple[float, float] | None = None
+
+    @property
+    def sequence_auc(self) -> np.ndarray:
+        return self.per_sequence.success.mean(axis=1) * 100.0
+
+    def sequence_scores(self) -> dict[str, dict[str, float]]:
+        auc = self.sequence_auc
+        prec = self.per_sequence.precision[:, PRECISION_INDEX] * 100.0
+        norm = self.per_sequence.norm_precision[:, NORM_PRECISION_INDEX] * 100.0
+        return {
+            name: {"auc": float(auc[i]), "precision": float(prec[i]), "norm_precision": float(norm[i])}
+            for i, name in enumerate(self.sequence_names)
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "auc": self.auc,
+            "precision": self.precision,
+            "norm_precision": self.norm_precision,
+            "op50": self.op50,
+            "op75": self.op75,
+            "success_curve": self.curves.success.tolist(),
+            "precision_curve": self.curves.precision.tolist(),
+            "norm_precision_curve": self.curves.norm_precision.tolist(),
+            "sequences": self.sequence_scores(),
+            "attributes": self.attributes,
+            # Extra keys (the ones above are the stable interface).
+            "norm_precision_mean": self.norm_precision_mean,
+            "n_sequences": len(self.sequence_names),
+        }
+        if self.auc_ci95 is not None:
+            out["auc_ci95"] = list(self.auc_ci95)
+        if any(n > 1 for n in self.n_runs.values()):
+            out["runs"] = self.n_runs
+        return out
+
+
+@dataclass
+class EvaluationResult:
+    dataset: str
+    protocol: Protocol
+    trackers: dict[str, TrackerEvaluation]
+    sequence_names: list[str]  # evaluated, dataset order
+    n_requested: int  # sequences asked for (before skipping missing results)
+    skipped: dict[str, list[str]]  # sequence -> trackers without a result (skip-missing)
+
+    @property
+    def coverage(self) -> str:
+        """ "over K / N sequences" when some were skipped, else ''."""
+        if not self.skipped:
+            return ""
+        return f"over {len(self.sequence_names)} / {self.n_requested} sequences"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "dataset": self.dataset,
+            "protocol": self.protocol.name,
+            "trackers": {name: t.to_json() for name, t in self.trackers.items()},
+        }
+        out["n_sequences"] = len(self.sequence_names)
+        out["n_requested"] = self.n_requested
+        if self.skipped:
+            out["skipped"] = self.skipped
+        return out
+
+
+def _dataset_mean(per_sequence: np.ndarray, protocol: Protocol) -> np.ndarray:
+    """Equal-weight mean over sequences; MATLAB drops all-zero sequences first (eval-spec §1.7)."""
+    if protocol.drop_all_zero_sequences:
+        per_sequence = per_sequence[per_sequence.sum(axis=1) > _EPS]
+    if per_sequence.shape[0] == 0:
+        return np.zeros(per_sequence.shape[1])
+    return per_sequence.mean(axis=0)
+
+
+def _scores(curves: Curves) -> dict[str, float]:
+    return {
+        "auc": float(curves.success.mean() * 100.0),
+        "op50": float(curves.success[OP50_INDEX] * 100.0),
+        "op75": float(curves.success[OP75_INDEX] * 100.0),
+        "precision": float(curves.precision[PRECISION_INDEX] * 100.0),
+        "norm_precision": float(curves.norm_precision[NORM_PRECISION_INDEX] * 100.0),
+        "norm_precision_mean": float(curves.norm_precision.mean() * 100.0),
+    }
+
+
+def _aggregate(per_sequence: Curves, protocol: Protocol) -> Curves:
+    return Curves(
+        success=_dataset_mean(per_sequence.success, protocol),
+        precision=_dataset_mean(per_sequence.precision, protocol),
+        norm_precision=_dataset_mean(per_sequence.norm_precision, protocol),
+    )
+
+
+def _load_runs(
+    tracker: str,
+    source: ResultSource,
+    names: list[str],
+    aliases: Mapping[str, Iterable[str]] | None,
+    strict: bool,
+) -> tuple[dict[str, list[np.ndarray] | None], str]:
+    """Per sequence: the result arrays of every run, or None when missing; plus where they came from."""
+    if isinstance(source, Mapping):
+        runs: dict[str, list[np.ndarray] | None] = {}
+        for name in names:
+            value = source.get(name)
+            if value is None:
+                runs[name] = None
+            elif isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
+                runs[name] = [np.asarray(v, dtype=np.float64).reshape(-1, 4) for v in value]  # several runs
+            else:
+                runs[name] = [np.asarray(value, dtype=np.float64).reshape(-1, 4)]
+        return runs, "the given arrays"
+    directory = Path(source)
+    try:
+        files = find_result_files(directory, names, aliases)
+    except ResultFormatError as exc:
+        raise ResultFormatError(f"tracker {tracker}: {exc}") from None
+    runs = {}
+    for name in names:
+        paths = files.get(name) or []
+        if not paths:
+            runs[name] = None
+            continue
+        try:
+            runs[name] = [read_result_file(p, strict=strict) for p in paths]
+        except ResultFormatError as exc:
+            raise ResultFormatError(f"tracker {tracker}, sequence {name}: {exc}") from None
+    return runs, str(directory)
+
+
+def evaluate(
+    sequences: SequenceOf[Sequence],
+    results: Mapping[str, ResultSource],
+    dataset: str,
+    protocol: str | Protocol = "jointnlt",
+    skip_missing: bool = False,
+    strict: bool = False,
+    bootstrap: bool = True,
+    aliases: Mapping[str, Iterable[str]] | None = None,
+) -> EvaluationResult:
+    """Score every tracker of ``results`` on ``sequences`` under ``protocol``.
+
+    ``results`` maps a tracker name to a results directory (any layout of eval-spec
+    §4.4) or to arrays per sequence.  ``dataset`` is the dataset tag (only
+    ``lasot`` has the LaSOT-only rules).  A missing result raises
+    :class:`EvaluationError` unless ``skip_missing``, which removes that sequence
+    from every tracker ("over K / N sequences").  ``strict`` reads files as
+    pytracking does (tab, then comma).  OTB99 name aliases apply automatically.
+    """
+    rules = get_protocol(protocol)
+    if not results:
+        raise EvaluationError("no results to evaluate; pass at least one NAME=DIR")
+    if not sequences:
+        raise EvaluationError(f"dataset {dataset}: no sequences to evaluate")
+    names = [s.name for s in sequences]
+    if len(set(names)) != len(names):
+        raise EvaluationError(f"dataset {dataset}: duplicate sequence names")
+    if aliases is None and dataset == "otb99":
+        aliases = otb_aliases()
+    quirks = lasot_quirks(dataset)
+
+    loaded: dict[str, dict[str, list[np.ndarray] | None]] = {}
+    missing: dict[str, list[str]] = {}
+    for tracker, source in results.items():
+        runs, origin = _load_runs(tracker, source, names, aliases, strict)
+        loaded[tracker] = runs
+        for name in names:
+            if runs[name] is None:
+                if not skip_missing:
+                    raise EvaluationError(
+                        f"tracker {tracker}, sequence {name}: result not found in {origin} (expected {name}.txt); "
+                        "use --skip-missing to evaluate the sequences that all trackers have"
+                    )
+                missing.setdefault(name, []).append(tracker)
+    kept = [s for s in sequences if s.name not in missing]
+    if not kept:
+        raise EvaluationError(f"dataset {dataset}: no sequence has results from every tracker")
+
+    trackers = list(results)
+    per_tracker: dict[str, list[Curves]] = {t: [] for t in trackers}
+    n_runs: dict[str, dict[str, int]] = {t: {} for t in trackers}
+    for seq in kept:
+        # All trackers (and their runs) of a sequence in one stack.
+        preds: list[np.ndarray] = []
+        labels: list[str] = []
+        owners: list[str] = []
+        for tracker in trackers:
+            runs = loaded[tracker][seq.name] or []
+            n_runs[tracker][seq.name] = len(runs)
+            for run in runs:
+                preds.append(run)
+                labels.append(f"tracker {tracker}, sequence {seq.name}")
+                owners.append(tracker)
+        curves = sequence_curves(preds, seq.gt, seq.visible, rules, quirks, labels, sequence=seq.name)
+        owner_array = np.asarray(owners)
+        for tracker in trackers:
+            rows = owner_array == tracker
+            per_tracker[tracker].append(
+                Curves(
+                    success=curves.success[rows].mean(axis=0),
+                    precision=curves.precision[rows].mean(axis=0),
+                    norm_precision=curves.norm_precision[rows].mean(axis=0),
+                )
+            )
+
+    kept_names = [s.name for s in kept]
+    attr_names = attribute_order(dataset, (s.attributes for s in kept))
+    evaluations: dict[str, TrackerEvaluation] = {}
+    for tracker in trackers:
+        stack = Curves(
+            success=np.stack([c.success for c in per_tracker[tracker]]),
+            precision=np.stack([c.precision for c in per_tracker[tracker]]),
+            norm_precision=np.stack([c.norm_precision for c in per_tracker[tracker]]),
+        )
+        mean = _aggregate(stack, rules)
+        scores = _scores(mean)
+        attributes: dict[str, dict[str, float | int]] = {}
+        for attr in attr_names:
+            rows = np.array([bool(s.attributes.get(attr, False)) for s in kept])
+            n = int(rows.sum())
+            if n == 0 or n < rules.min_attribute_sequences:
+                continue
+            sub = _scores(
+                _aggregate(Curves(stack.success[rows], stack.precision[rows], stack.norm_precision[rows]), rules)
+            )
+            attributes[attr] = {
+                "auc": sub["auc"],
+                "precision": sub["precision"],
+                "norm_precision": sub["norm_precision"],
+                "n": n,
+            }
+        evaluation = TrackerEvaluation(
+            name=tracker,
+            sequence_names=kept_names,
+            per_sequence=stack,
+            curves=mean,
+            n_runs=n_runs[tracker],
+            attributes=attributes,
+            **scores,
+        )
+        if bootstrap:
+            auc = evaluation.sequence_auc
+            if rules.drop_all_zero_sequences:
+                auc = auc[stack.success.sum(axis=1) > _EPS]
+            evaluation.auc_ci95 = bootstrap_ci(auc)
+        evaluations[tracker] = evaluation
+
+    return EvaluationResult(
+        dataset=dataset,
+        protocol=rules,
+        trackers=evaluations,
+        sequence_names=kept_names,
+        n_requested=len(names),
+        skipped={name: missing[name] for name in names if name in missing},
+    )

@@ -1,0 +1,197 @@
+"""Per-sequence success, precision and normalized-precision curves: one implementation for every protocol.
+
+The steps follow the reference's preprocessing order (eval-spec §1.8) and are
+parametrised by a :class:`~nlbench.eval.protocols.Protocol`.  All trackers (and
+runs) of one sequence are evaluated together as a ``(T, N)`` stack, and the curves
+come from one sort-free pass: each frame's value is binned against the sorted
+thresholds with ``searchsorted`` (``side='left'`` gives the number of thresholds
+strictly below it, which is exactly what the strict ``IoU > t`` and inclusive
+``e <= t`` comparisons need), then the bins are counted and cumulated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as SequenceOf
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlbench import boxes
+from nlbench.errors import EvaluationError
+from nlbench.eval.protocols import Protocol
+
+__all__ = ["Curves", "align_prediction", "count_curve", "sequence_curves"]
+
+#: Index of the reported point on each curve (eval-spec §1.7).
+OP50_INDEX, OP75_INDEX, PRECISION_INDEX, NORM_PRECISION_INDEX = 10, 15, 20, 20
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Fractions in [0, 1]; the leading axes are whatever was stacked (trackers, sequences)."""
+
+    success: np.ndarray  # (..., 21) over success thresholds
+    precision: np.ndarray  # (..., 51) over pixel thresholds
+    norm_precision: np.ndarray  # (..., 51) over normalized thresholds
+
+
+def _row_list(rows: np.ndarray) -> str:
+    first = [int(r) + 1 for r in rows[:3]]
+    more = f" and {rows.size - 3} more" if rows.size > 3 else ""
+    return ", ".join(map(str, first)) + more
+
+
+def align_prediction(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    protocol: Protocol,
+    lasot_quirks: bool,
+    where: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 1 and 3-5 of eval-spec §1.8 for one result: checks, carry-forward, length, first frame.
+
+    Returns the prediction aligned to the N GT rows and the mask of rows that
+    count (False only for GT rows that got10k drops after a short result).
+    ``where`` names the tracker and sequence in errors.
+    """
+    pred = np.asarray(pred, dtype=np.float64)
+    n_gt, n_pred = gt.shape[0], pred.shape[0]
+    if protocol.invalid_pred == "raise":
+        nan_rows = np.flatnonzero(np.isnan(pred).any(axis=1))
+        if nan_rows.size:
+            raise EvaluationError(f"{where}: invalid results, NaN in row(s) {_row_list(nan_rows)} of the result file")
+        negative = np.flatnonzero((pred[:, 2] < 0) | (pred[:, 3] < 0))
+        if negative.size:
+            raise EvaluationError(
+                f"{where}: invalid results, negative width or height in row(s) {_row_list(negative)} of the result file"
+            )
+    rule = protocol.short_rule(lasot_quirks)
+    if n_pred < n_gt and rule == "raise":
+        raise EvaluationError(
+            f"{where}: the result has {n_pred} rows but the ground truth has {n_gt} "
+            f"(mis-match in tracker prediction and GT lengths; the {protocol.name} protocol rejects short results here)"
+        )
+    # Truncating before carrying forward changes nothing: a row inherits only from earlier rows.
+    pred = pred[:n_gt]
+    m = pred.shape[0]
+    replace = np.zeros(m, dtype=bool)
+    if protocol.carry_zero_size:
+        replace |= (pred[:, 2] == 0) | (pred[:, 3] == 0)
+    if protocol.invalid_pred == "carry":
+        replace |= np.isnan(pred).any(axis=1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
+    if m:
+        replace[0] = False  # frame 0 is never carried (it is overridden by the GT below)
+    if replace.any():
+        # Each replaced row takes the last kept row before it, so runs inherit the same box.
+        source = np.maximum.accumulate(np.where(replace, 0, np.arange(m)))
+        pred = pred[source]
+    counted = np.ones(n_gt, dtype=bool)
+    if m < n_gt:
+        if rule == "truncate_gt":
+            counted[m:] = False
+        pred = np.concatenate((pred, np.zeros((n_gt - m, 4))))
+    else:
+        pred = pred.copy()
+    pred[0] = gt[0]
+    return pred, counted
+
+
+def count_curve(values: np.ndarray, thresholds: np.ndarray, strict_greater: bool) -> np.ndarray:
+    """Count, per row of ``values`` (T, N), the frames above (``>``) or at most (``<=``) each threshold.
+
+    ``searchsorted(thresholds, v, 'left')`` = number of thresholds strictly below v.
+    For ``v > t``: frame v succeeds at the first that many thresholds.  For
+    ``v <= t``: it succeeds from that index on.  NaN sorts last; callers map it first.
+    """
+    n_rows, n_frames = values.shape
+    k = thresholds.size
+    bins = np.searchsorted(thresholds, values.ravel(), side="left")
+    offsets = np.repeat(np.arange(n_rows) * (k + 1), n_frames)
+    hist = np.bincount(offsets + bins, minlength=n_rows * (k + 1)).reshape(n_rows, k + 1)
+    if strict_greater:
+        return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    return np.cumsum(hist, axis=1)[:, :k]
+
+
+def _valid_and_absent(
+    gt: np.ndarray, visible: np.ndarray | None, protocol: Protocol
+) -> tuple[np.ndarray, np.ndarray]:
+    x, y, w, h = gt.T
+    with np.errstate(invalid="ignore"):
+        if protocol.validity == "wh":
+            valid_box = (w > 0) & (h > 0)
+        elif protocol.validity == "xywh":
+            valid_box = (x > 0) & (y > 0) & (w > 0) & (h > 0)
+        else:
+            valid_box = np.ones(gt.shape[0], dtype=bool)
+    absent = np.zeros(gt.shape[0], dtype=bool)
+    if protocol.use_visibility and visible is not None:
+        flags = np.asarray(visible, dtype=bool)[: gt.shape[0]]
+        absent[: flags.size] = ~flags  # a short flag file leaves the remaining frames visible
+    elif protocol.absent_from_zero_gt and visible is None:
+        absent = np.all(gt == 0, axis=1)
+    return valid_box, absent
+
+
+def _outcome(value: str) -> float:
+    # An error of -1 is <= every threshold (success); +inf is above all (failure).
+    return -1.0 if value == "success" else np.inf
+
+
+def sequence_curves(
+    predictions: SequenceOf[np.ndarray],
+    gt: np.ndarray,
+    visible: np.ndarray | None,
+    protocol: Protocol,
+    lasot_quirks: bool,
+    labels: SequenceOf[str],
+    sequence: str = "sequence",
+) -> Curves:
+    """Curves of several results (trackers or runs) on one sequence, shape (T, K) each.
+
+    ``labels[i]`` names result i in error messages ("tracker X, sequence Y").
+    """
+    gt = np.asarray(gt, dtype=np.float64)
+    gt_nan = np.isnan(gt).any(axis=1)
+    if gt_nan.any() and protocol.nan_gt == "raise":
+        raise EvaluationError(
+            f"sequence {sequence}: NaN in ground-truth row(s) "
+            f"{_row_list(np.flatnonzero(gt_nan))}; the {protocol.name} protocol cannot evaluate it"
+        )
+    aligned, counted = zip(*(align_prediction(p, gt, protocol, lasot_quirks, where) for p, where in zip(predictions, labels)))
+    pred = np.stack(aligned)  # (T, N, 4)
+    counted_mask = np.stack(counted) & ~gt_nan  # (T, N)
+    gt_b = gt[None]
+    overlap = boxes.iou(pred, gt_b, eps=protocol.iou_eps, clip=protocol.iou_clip)
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = boxes.center_error(pred, gt_b)
+    norm_error = boxes.normalized_center_error(pred, gt_b, divide_first=protocol.norm_divide_first)
+    # NaN (got10k's unchecked predictions) compares false everywhere: a failure.
+    overlap[np.isnan(overlap)] = -1.0
+    error[np.isnan(error)] = np.inf
+    norm_error[np.isnan(norm_error)] = np.inf
+
+    valid_box, absent = _valid_and_absent(gt, visible, protocol)
+    invalid = ~valid_box | absent
+    overlap[:, invalid] = -1.0
+    bad_box = ~valid_box
+    error[:, bad_box] = _outcome(protocol.invalid_box_precision)
+    norm_error[:, bad_box] = _outcome(protocol.invalid_box_norm_precision)
+    error[:, absent] = _outcome(protocol.absent_precision)
+    norm_error[:, absent] = _outcome(protocol.absent_norm_precision)
+    if lasot_quirks and protocol.lasot_invisible_fails:
+        error[:, absent] = np.inf
+        norm_error[:, absent] = np.inf
+    # Rows that do not count (got10k) are removed from numerator and denominator.
+    overlap[~counted_mask] = -1.0
+    error[~counted_mask] = np.inf
+    norm_error[~counted_mask] = np.inf
+
+    denominator = counted_mask.sum(axis=1, keepdims=True) + protocol.denominator_eps
+    if np.any(denominator == 0):
+        raise EvaluationError(f"sequence {sequence}: no ground-truth frame can be evaluated")
+    return Curves(
+        success=count_curve(overlap, protocol.success_array, strict_greater=True) / denominator,
+        precision=count_curve(error, protocol.precision_array, strict_greater=False) / denominator,
+        norm_precision=count_curve(norm_error, protocol.norm_array, strict_greater=False) / denominator,
+    )

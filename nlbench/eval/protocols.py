@@ -1,0 +1,195 @@
+"""Evaluation protocols as data: one frozen rules object per toolkit (eval-spec §1.5-§1.10).
+
+The metric code in :mod:`nlbench.eval.metrics` is written once; every difference
+between JointNLT's analysis code, current pytracking, the got10k toolkit and the
+MATLAB toolkits is a named field here.  Dataset tags matter only through
+``lasot_quirks``: the dataset ``lasot`` gets the reference's LaSOT-only rules,
+every other dataset (``lasot_ext``, ``tnl2k``, ``otb99``, ``synth`` ...) behaves as
+the reference's non-LaSOT tags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from nlbench.errors import EvaluationError
+
+__all__ = ["PROTOCOLS", "Protocol", "get_protocol"]
+
+Outcome = Literal["fail", "success"]
+
+
+def _torch_arange_thresholds() -> tuple[float, ...]:
+    """The 21 doubles of ``torch.arange(0, 1.05, 0.05)`` on CPU (eval-spec §1.5).
+
+    torch's vectorised kernel yields k*0.05 except at k = 13 and 15, one ulp above.
+    """
+    values = [k * 0.05 for k in range(21)]
+    values[13] = 0.6500000000000001
+    values[15] = 0.7500000000000001
+    return tuple(values)
+
+
+def _matlab_colon_thresholds() -> tuple[float, ...]:
+    """MATLAB ``0:0.05:1``: the upper half is built from the end, ``1 - (20-k)*0.05`` (eval-spec §1.5)."""
+    return tuple(k * 0.05 if k <= 10 else 1.0 - (20 - k) * 0.05 for k in range(21))
+
+
+_PIXELS = tuple(float(k) for k in range(51))
+_HUNDREDTHS = tuple(k / 100 for k in range(51))
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Every rule in which the toolkits differ. Field comments cite eval-spec sections."""
+
+    name: str
+    description: str
+    # §1.5 threshold sets; success counts IoU > t, the error curves count e <= t.
+    success_thresholds: tuple[float, ...]
+    precision_thresholds: tuple[float, ...] = _PIXELS
+    norm_thresholds: tuple[float, ...] = _HUNDREDTHS
+    # §1.2 IoU: epsilon added to the union, clip to [0, 1] (got10k).
+    iou_eps: float = 0.0
+    iou_clip: bool = False
+    # §1.4 normalized error: divide each centre by the GT size before subtracting (reference)
+    # or subtract first and divide by max(1, size) (got10k).
+    norm_divide_first: bool = True
+    # §1.8 step 1: pred NaN or w/h < 0 -> "raise" (reference), "carry" the previous box (MATLAB),
+    # or "evaluate" as is (got10k: NaN counts as failure).
+    invalid_pred: Literal["raise", "carry", "evaluate"] = "raise"
+    # §1.8 step 3: zero-size predictions inherit the previous (already carried) box from frame 1 on.
+    carry_zero_size: bool = True
+    # §1.8 step 2: NaN GT rows -> "raise" (reference) or "exclude" from numerator and denominator (got10k).
+    nan_gt: Literal["raise", "exclude"] = "raise"
+    # §1.8 step 4: results shorter than GT: "pad" with 0,0,0,0 rows, "raise", or "truncate_gt" (got10k).
+    short_result: Literal["pad", "raise", "truncate_gt"] = "pad"
+    # The reference raises for short results on the dataset tag 'lasot' only.
+    short_result_lasot: Literal["pad", "raise", "truncate_gt"] = "raise"
+    # §1.8 step 6 validity of a GT box: "wh" = w>0 and h>0 (JointNLT), "xywh" = x,y,w,h>0
+    # (pytracking since Aug 2022, MATLAB), "none" (got10k).
+    validity: Literal["wh", "xywh", "none"] = "wh"
+    use_visibility: bool = True
+    # TNL2K MATLAB: its absent flags are the 0,0,0,0 GT rows (eval-spec §3.3); used when the
+    # dataset gives no visibility.
+    absent_from_zero_gt: bool = False
+    # §1.8 step 8 / §1.9: what invalid-box frames (GT fails the validity rule) score.
+    invalid_box_precision: Outcome = "fail"
+    invalid_box_norm_precision: Outcome = "success"  # the reference's e~ = -1 quirk
+    # ... and what invisible/absent frames score in the error curves (overlap always fails).
+    absent_precision: Outcome = "fail"
+    absent_norm_precision: Outcome = "success"
+    # The reference applies e = e~ = +inf to invisible frames for the tag 'lasot' only.
+    lasot_invisible_fails: bool = True
+    # §1.6 denominator: all GT rows (+ machine epsilon in the MATLAB toolkits).
+    denominator_eps: float = 0.0
+    # §1.7 MATLAB: sequences whose whole curve sums to <= eps are dropped, per tracker and metric.
+    drop_all_zero_sequences: bool = False
+    # §2: MATLAB toolkits skip attributes with fewer sequences than this.
+    min_attribute_sequences: int = 1
+    # §1.7: the toolkit's own headline normalized-precision score ("at_0.20" or the 51-point mean).
+    norm_precision_headline: Literal["at_0.20", "curve_mean"] = "at_0.20"
+
+    def short_rule(self, lasot_quirks: bool) -> str:
+        return self.short_result_lasot if lasot_quirks else self.short_result
+
+    @property
+    def success_array(self) -> np.ndarray:
+        return np.asarray(self.success_thresholds, dtype=np.float64)
+
+    @property
+    def precision_array(self) -> np.ndarray:
+        return np.asarray(self.precision_thresholds, dtype=np.float64)
+
+    @property
+    def norm_array(self) -> np.ndarray:
+        return np.asarray(self.norm_thresholds, dtype=np.float64)
+
+
+JOINTNLT = Protocol(
+    name="jointnlt",
+    description="JointNLT's bundled pytracking analysis (April 2020), which produced the paper's numbers",
+    success_thresholds=_torch_arange_thresholds(),
+)
+
+PYTRACKING = Protocol(
+    name="pytracking",
+    description="current pytracking: a GT box is valid only if x, y, w and h are all > 0",
+    success_thresholds=_torch_arange_thresholds(),
+    validity="xywh",
+)
+
+GOT10K = Protocol(
+    name="got10k",
+    description="got10k toolkit: no validity rule, IoU with eps and clipping, short results truncate the GT",
+    success_thresholds=tuple(np.linspace(0, 1, 21).tolist()),
+    norm_thresholds=tuple(np.linspace(0, 0.5, 51).tolist()),
+    iou_eps=float(np.finfo(np.float64).eps),
+    iou_clip=True,
+    norm_divide_first=False,
+    invalid_pred="evaluate",
+    carry_zero_size=False,
+    nan_gt="exclude",
+    short_result="truncate_gt",
+    short_result_lasot="truncate_gt",
+    validity="none",
+    use_visibility=False,
+    lasot_invisible_fails=False,
+    norm_precision_headline="curve_mean",
+)
+
+_MATLAB = dict(
+    success_thresholds=_matlab_colon_thresholds(),
+    invalid_pred="carry",
+    short_result="raise",
+    short_result_lasot="raise",
+    validity="xywh",
+    invalid_box_precision="success",
+    invalid_box_norm_precision="success",
+    absent_precision="fail",
+    absent_norm_precision="fail",
+    denominator_eps=float(np.finfo(np.float64).eps),
+    drop_all_zero_sequences=True,
+    min_attribute_sequences=2,
+)
+
+LASOT_MATLAB = Protocol(
+    name="lasot-matlab",
+    description="official LaSOT MATLAB toolkit (absent frames fail, invalid boxes count in the error curves)",
+    **_MATLAB,  # type: ignore[arg-type]
+)
+
+TNL2K_MATLAB = Protocol(
+    name="tnl2k-matlab",
+    description="official TNL2K MATLAB toolkit (LaSOT's, with 0,0,0,0 GT rows as absent flags)",
+    absent_from_zero_gt=True,
+    norm_precision_headline="curve_mean",
+    **_MATLAB,  # type: ignore[arg-type]
+)
+
+OTB_MATLAB = Protocol(
+    name="otb-matlab",
+    description="original OTB MATLAB toolkit (x,y,w,h > 0 validity, invalid predictions carry the previous box)",
+    success_thresholds=_matlab_colon_thresholds(),
+    invalid_pred="carry",
+    short_result="raise",
+    short_result_lasot="raise",
+    validity="xywh",
+    use_visibility=False,
+    invalid_box_precision="success",
+    invalid_box_norm_precision="success",
+)
+
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (JOINTNLT, PYTRACKING, GOT10K, LASOT_MATLAB, TNL2K_MATLAB, OTB_MATLAB)}
+
+
+def get_protocol(name: str | Protocol) -> Protocol:
+    if isinstance(name, Protocol):
+        return name
+    try:
+        return PROTOCOLS[name]
+    except KeyError:
+        raise EvaluationError(f"unknown protocol '{name}'; known: {', '.join(PROTOCOLS)}") from None
