@@ -104,3 +104,12 @@ def test_lasot_ext(tmp_path: Path):
 def test_plugins():
     assert LASOT.env_var == "NLBENCH_LASOT_ROOT" and LASOT_EXT.env_var == "NLBENCH_LASOT_EXT_ROOT"
     assert LASOT.load is load_lasot and LASOT.verify is not None
+
+
+@pytest.mark.parametrize("dataset", ["lasot", "lasot_ext", "tnl2k", "otb99"])
+def test_absent_root_names_source_and_env_var(tmp_path: Path, dataset: str):
+    from nlbench.registry import get_dataset
+
+    plugin = get_dataset(dataset)
+    with pytest.raises(DatasetError, match=rf"root .*nowhere does not exist.*{plugin.env_var}"):
+        plugin.load(tmp_path / "nowhere")

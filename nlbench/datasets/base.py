@@ -179,6 +179,17 @@ def missing_sequences_error(
     )
 
 
+def require_root(dataset: str, root: Path, source: str, env_var: str) -> Path:
+    """``root`` as a Path, or a DatasetError saying where the dataset comes from and how to point at it."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(
+            f"dataset '{dataset}': root {root} does not exist or is not a directory. The dataset comes from "
+            f"{source}. Point nlbench at it with --root DIR or {env_var}=DIR."
+        )
+    return root
+
+
 def select_names(official: Seq[str], names: Iterable[str] | None) -> list[str]:
     """``names`` (any order, duplicates dropped) or the official list; the official order is kept."""
     if names is None:

@@ -26,6 +26,7 @@ from nlbench.datasets.base import (
     read_flags,
     read_name_list,
     read_sentence,
+    require_root,
     select_names,
 )
 from nlbench.errors import DatasetError, NlbenchError
@@ -108,7 +109,7 @@ def _load(
     table: Mapping[str, Mapping[str, bool]],
 ) -> list[Sequence]:
     check_split(dataset, split, ("test",))
-    root = Path(root)
+    root = require_root(dataset, root, source, env_var)
     if attributes_dir is not None and not Path(attributes_dir).is_dir():
         raise DatasetError(f"attribute folder {attributes_dir} does not exist")
     wanted = select_names(read_name_list(list_file), names)

@@ -26,6 +26,7 @@ from nlbench.datasets.base import (
     read_boxes,
     read_bundled_table,
     read_sentence,
+    require_root,
     select_names,
 )
 from nlbench.errors import DatasetError, NlbenchError
@@ -199,7 +200,7 @@ def _read_target(target: OtbTarget, root: Path, skating: dict[str, str]) -> Sequ
 def load_otb99(root: Path, split: str | None = None, names: Iterable[str] | None = None) -> list[Sequence]:
     """OTB99-lang ``test`` (48, LANG order) or ``train`` (51); ``names`` may use any alias."""
     split = check_split("otb99", split, ("test", "train"))
-    root = Path(root)
+    root = require_root("otb99", root, OTB99_SOURCE, OTB99_ENV)
     wanted = select_names(split_names(split), _canonical_names(names))
     by_name = {t.name: t for t in otb_targets()}
     unknown = [n for n in wanted if n not in by_name]

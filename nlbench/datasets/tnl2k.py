@@ -24,6 +24,7 @@ from nlbench.datasets.base import (
     read_boxes,
     read_name_list,
     read_sentence,
+    require_root,
     select_names,
 )
 from nlbench.errors import DatasetError, NlbenchError
@@ -115,9 +116,7 @@ def _read_sequences(
     source: str = TNL2K_SOURCE,
     env_var: str = TNL2K_ENV,
 ) -> list[Sequence]:
-    root = Path(root)
-    if not root.is_dir():
-        raise DatasetError(f"dataset '{dataset}': root {root} does not exist. It comes from {source}.")
+    root = require_root(dataset, root, source, env_var)
     if attributes_dir is not None and not Path(attributes_dir).is_dir():
         raise DatasetError(f"attribute folder {attributes_dir} does not exist")
     wanted = _subfolders(root) if names is None else list(names)
