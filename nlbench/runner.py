@@ -9,6 +9,7 @@ with its error and the run goes on.
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,7 +23,7 @@ from tqdm.auto import tqdm
 
 from nlbench.config import resolve_root
 from nlbench.errors import NlbenchError
-from nlbench.registry import get_dataset, get_tracker
+from nlbench.registry import get_dataset, get_tracker, load_sequences
 from nlbench.store.manifest import RunManifest, record_sequence, sha256_file, start_manifest
 from nlbench.store.writer import result_paths, write_sequence_result
 from nlbench.types import MODES, Sequence, TrackerPlugin
@@ -109,11 +110,10 @@ def track_sequence(tracker: Any, seq: Sequence, mode: str, frame_bar: bool = Fal
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(tracker_name: str, checkpoint: Any, device: str, options: dict[str, Any], threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
+def _worker_init(tracker_name: str, checkpoint: Any, device: str, options: dict[str, Any], threads: int | None) -> None:
     _WORKER["tracker"] = get_tracker(tracker_name).build(checkpoint=checkpoint, device=device, **options)
+    if threads and "torch" in sys.modules:  # only torch trackers care; the others never import it
+        sys.modules["torch"].set_num_threads(threads)
 
 
 def _run_one(seq: Sequence, mode: str, out_dir: Path, frame_bar: bool = False) -> tuple[str, str | None, float]:
@@ -164,8 +164,7 @@ def run(
         raise NlbenchError(f"'{dataset}' is a {data_plugin.kind} dataset; use 'nlbench ground' for it")
     split = split or data_plugin.default_split
     data_root = resolve_root(data_plugin, root)
-    all_seqs = data_plugin.load(data_root, split)
-    todo = select_sequences(all_seqs, sequences, parse_shard(shard))
+    todo = select_sequences(load_sequences(data_plugin, data_root, split, sequences), None, parse_shard(shard))
     out_dir = Path(out) if out else default_out_dir(dataset, plugin.name, mode)
     options = dict(options or {})
 
@@ -194,7 +193,7 @@ def run(
         return summary
     workers = max(1, min(workers, len(pending)))
     if workers == 1:  # build before touching the output, so a missing checkpoint leaves nothing behind
-        _worker_init(plugin.name, checkpoint, device, options, max(1, _torch_threads()))
+        _worker_init(plugin.name, checkpoint, device, options, None)
     start_manifest(out_dir, manifest)
 
     def finish(name: str, error: str | None, seconds: float, frames: int) -> None:
@@ -235,8 +234,3 @@ def run(
     bar.close()
     return summary
 
-
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()

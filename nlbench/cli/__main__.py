@@ -1,0 +1,3 @@
+from nlbench.cli import main
+
+main()

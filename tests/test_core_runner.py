@@ -1,0 +1,114 @@
+"""The runner: outputs, failures that do not stop the run, shards, and kill-then-resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nlbench.cli import main
+from nlbench.runner import parse_shard, run, select_sequences
+from tests.fixtures_frames import make_moving_square_sequence
+
+NAMES = [f"seq_{i:02d}" for i in range(6)]
+
+
+@pytest.fixture()
+def tnl2k_root(tmp_path):
+    root = tmp_path / "TNL2K_test"
+    for i, name in enumerate(NAMES):
+        make_moving_square_sequence(root, name, n_frames=10 + i, seed=i)
+    return root
+
+
+def test_run_static_writes_results_and_manifest(tnl2k_root, tmp_path):
+    out = tmp_path / "out"
+    summary = run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    assert summary.ok and summary.done == NAMES[:2]
+    boxes = np.loadtxt(out / "seq_00.txt", delimiter="\t")
+    assert boxes.shape == (10, 4)
+    np.testing.assert_array_equal(boxes, np.tile([10, 30, 24, 24], (10, 1)))
+    assert len((out / "seq_00_time.txt").read_text().splitlines()) == 10
+    assert not (out / "seq_00_ground.txt").exists()  # BB mode grounds nothing
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["tracker"] == "static" and manifest["mode"] == "bb" and manifest["dataset"] == "tnl2k"
+    assert manifest["sequences"]["seq_01"]["status"] == "done" and manifest["sequences"]["seq_01"]["frames"] == 11
+    # a second run skips what is finished
+    again = run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    assert again.done == [] and again.skipped == NAMES[:2]
+
+
+def test_a_broken_sequence_is_recorded_and_the_run_goes_on(tnl2k_root, tmp_path):
+    (tnl2k_root / "seq_01" / "imgs" / "00000003.png").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["run", "-t", "kcf", "-d", "tnl2k", "--root", str(tnl2k_root), "--sequences", "seq_00,seq_01,seq_02",
+               "--mode", "bb", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "seq_01" in result.output and "00000003.png" in result.output
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["sequences"]["seq_01"]["status"] == "failed"
+    assert "cannot read frame" in manifest["sequences"]["seq_01"]["error"]
+    assert (out / "seq_00.txt").exists() and (out / "seq_02.txt").exists() and not (out / "seq_01.txt").exists()
+
+
+def test_mode_and_name_errors(tnl2k_root, tmp_path):
+    result = CliRunner().invoke(main, ["run", "-t", "static", "-d", "tnl2k", "--root", str(tnl2k_root),
+                                       "--sequences", "nope", "--mode", "bb", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "nope" in result.output
+    result = CliRunner().invoke(main, ["run", "-t", "static", "-d", "tnl2k", "--root", str(tnl2k_root),
+                                       "--sequences", "seq_00", "--mode", "nl", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "supports modes" in result.output
+
+
+def test_shards_partition_the_sequences():
+    seqs = [type("S", (), {"name": n})() for n in NAMES]
+    parts = [select_sequences(seqs, None, (k, 3)) for k in (1, 2, 3)]
+    names = sorted(s.name for part in parts for s in part)
+    assert names == NAMES and [len(p) for p in parts] == [2, 2, 2]
+    assert parse_shard("2/8") == (2, 8)
+    with pytest.raises(Exception, match="numbered from 1"):
+        parse_shard("0/8")
+
+
+def test_parallel_workers_give_the_same_files(tnl2k_root, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=one, progress=False)
+    run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=two, workers=2, progress=False)
+    for name in NAMES[:4]:
+        assert (one / f"{name}.txt").read_bytes() == (two / f"{name}.txt").read_bytes()
+
+
+def test_killed_run_resumes_to_identical_files(tnl2k_root, tmp_path):
+    many = [f"long_{i:02d}" for i in range(6)]
+    for i, name in enumerate(many):
+        make_moving_square_sequence(tnl2k_root, name, n_frames=40, seed=10 + i, step=1)
+    args = [sys.executable, "-m", "nlbench.cli", "run", "-t", "csrt", "-d", "tnl2k", "--root", str(tnl2k_root),
+            "--sequences", ",".join(many), "--mode", "bb", "--quiet", "--out"]
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(args + [str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(killed.glob("long_*[0-9].txt")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished_before = sorted(p.name for p in killed.glob("long_*[0-9].txt"))
+    assert 0 < len(finished_before) < len(many), "the kill should land mid-run"
+    subprocess.run(args + [str(killed)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(args + [str(clean)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for name in many:
+        assert (killed / f"{name}.txt").read_bytes() == (clean / f"{name}.txt").read_bytes(), name
+    leftovers = [p.name for p in killed.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+    statuses = json.loads((killed / "run.json").read_text())["sequences"]
+    assert sorted(statuses) == many and all(v["status"] == "done" for v in statuses.values())
