@@ -1,0 +1,1 @@
+"""OSTrack (ECCV 2022) box tracker with candidate elimination, 384 and 256 variants: ``model``, ``tracker``, ``plugin``."""
