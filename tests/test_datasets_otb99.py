@@ -52,6 +52,9 @@ def test_otb100_layout_start_frames_5_digits_and_mixed_separators(tmp_path: Path
     assert [f.name for f in board.frames] == ["00001.jpg", "00002.jpg"]
     assert board.gt[-1].tolist() == [0, 0, 0, 0]
     assert human.frames[0] == tmp_path / "OTB_videos" / "Human4" / "img" / "0001.jpg"
+    # OTB-100 attributes from pytracking's otb_attributes.json (Human4_2 there)
+    assert [a for a, v in human.attributes.items() if v] == ["IV", "SV", "OCC", "DEF"]
+    assert len(car.attributes) == 11
 
 
 def test_jointnlt_layout_renumbered_and_skating_by_content(tmp_path: Path):

@@ -20,6 +20,7 @@ import numpy as np
 from nlbench.datasets.base import (
     OFFICIAL_LIST_SHA256,
     VerifyReport,
+    bundled_attributes,
     check_split,
     missing_sequences_error,
     names_sha256,
@@ -38,6 +39,9 @@ OTB99_SOURCE = (
     "http://cvlab.hanyang.ac.kr/tracker_benchmark/datasets.html) under OTB_videos/"
 )
 OTB99_ENV = "NLBENCH_OTB99_ROOT"
+
+#: OTB-100's 11 attributes (pytracking otb_attributes.json order); OTB99-lang adds none (eval-spec §2.3).
+OTB_ATTRIBUTES: tuple[str, ...] = ("IV", "SV", "OCC", "DEF", "MB", "FM", "IPR", "OPR", "OV", "BC", "LR")
 
 #: JointNLT calls the two Skating2 targets Skating2 and Skating3; which is which is unverified (eval-spec §3.4).
 _JOINTNLT_SKATING = {"Skating2": "Skating2-1", "Skating3": "Skating2-2"}
@@ -192,7 +196,7 @@ def _read_target(target: OtbTarget, root: Path, skating: dict[str, str]) -> Sequ
         gt=gt,
         language=read_sentence(query, target.name),
         visible=None,
-        attributes={},
+        attributes=dict(bundled_attributes("otb99_attributes.csv", OTB_ATTRIBUTES).get(target.name, {})),
         language_path=query,
     )
 
