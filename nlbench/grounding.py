@@ -31,7 +31,8 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence as Seq
+from typing import Any, Iterable
+from typing import Sequence as Seq
 
 import numpy as np
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
-from typing import Iterable, Sequence as Seq
+from typing import Iterable
+from typing import Sequence as Seq
 
 import numpy as np
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.fixtures_datasets import make_lasot_sequence, write_text
 
 from nlbench.datasets.base import bundled_attributes, names_sha256, read_name_list
 from nlbench.datasets.lasot import LASOT, LASOT_ATTRIBUTES, LASOT_EXT, load_lasot, load_lasot_ext
 from nlbench.errors import DatasetError
+from tests.fixtures_datasets import make_lasot_sequence, write_text
 
 GT = [[1, 2, 30, 40], [0, 0, 0, 0], [3, 4, 30, 40], [1, 1, 0, 0]]
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.fixtures_datasets import make_otb_query, make_otb_target
 
 from nlbench.datasets.base import names_sha256
-from nlbench.datasets.otb99 import OTB99, canonical_otb_name, load_otb99, otb_targets, split_names, skating_assignment
+from nlbench.datasets.otb99 import OTB99, canonical_otb_name, load_otb99, otb_targets, skating_assignment, split_names
 from nlbench.errors import DatasetError
+from tests.fixtures_datasets import make_otb_query, make_otb_target
 
 
 def test_table_matches_spec():

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.fixtures_datasets import make_ref, make_refcocog, py2_pickle
 
 from nlbench.datasets.pickle_safe import loads_plain
 from nlbench.datasets.refcocog import REFCOCOG, load_refcocog, parse_split
 from nlbench.errors import DatasetError
+from tests.fixtures_datasets import make_ref, make_refcocog, py2_pickle
 
 IMAGES = [{"id": 1, "width": 100, "height": 80}, {"id": 2, "width": 64, "height": 48}]
 ANNS = [

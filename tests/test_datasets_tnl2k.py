@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.fixtures_datasets import make_tnl2k_sequence, write_text
 
 from nlbench.datasets.base import names_sha256, read_name_list
 from nlbench.datasets.tnl2k import (
@@ -17,6 +16,7 @@ from nlbench.datasets.tnl2k import (
     read_tnl2k_sequences,
 )
 from nlbench.errors import DatasetError
+from tests.fixtures_datasets import make_tnl2k_sequence, write_text
 
 OFFICIAL = read_name_list("tnl2k_test.txt")
 GT3 = [[10, 20, 30, 40], [11, 21, 30, 40], [0, 0, 0, 0]]

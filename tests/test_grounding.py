@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.fixtures_datasets import make_ref, make_refcocog
 
 from nlbench.datasets.refcocog import load_refcocog
 from nlbench.errors import EvaluationError, ResultFormatError
@@ -22,6 +21,7 @@ from nlbench.grounding import (
     score_records,
 )
 from nlbench.types import TrackerPlugin
+from tests.fixtures_datasets import make_ref, make_refcocog
 
 # Image 1 is 100 x 80. Hand-checked cases (xywh):
 #  ref 10: GT (10,10,40,20) area 800; pred (10,10,20,20): inter 400, union 800 -> IoU exactly 0.5 (case 17)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence as Seq
+from typing import Iterable
+from typing import Sequence as Seq
 
 import numpy as np
 
@@ -290,7 +291,3 @@ def count_images(directory: Path, suffixes: tuple[str, ...] = (".jpg", ".png")) 
     if not directory.is_dir():
         return None
     return sum(1 for e in directory.iterdir() if e.suffix.lower() in suffixes)
-
-
-def attributes_or_empty(table: Mapping[str, dict[str, bool]], name: str) -> dict[str, bool]:
-    return dict(table.get(name, {}))
