@@ -221,3 +221,18 @@ def test_cli_profile_without_profile_support_is_a_user_error(monkeypatch):
                         lambda name: TrackerPlugin(name="x", description="x", build=lambda **_: None))
     res = CliRunner().invoke(main, ["profile", "--tracker", "x"])
     assert res.exit_code == 2 and "does not describe how to profile" in res.output
+
+
+def test_true_flops_count_cpu_scaled_dot_product_attention():
+    # torch's table lacks the CPU flash kernel; without nlbench's formula this would be 0.
+    q = torch.randn(1, 2, 5, 4)
+    assert count_flops(lambda: torch.nn.functional.scaled_dot_product_attention(q, q, q)) == 2 * (2 * 5 * 5 * 4) * 2
+    mha = nn.MultiheadAttention(8, 2)
+    x = torch.randn(5, 1, 8)
+    assert count_flops(lambda: mha(x, x, x, need_weights=False)) == count_flops(lambda: mha(x, x, x))
+
+
+def test_true_flops_leave_parameters_trainable():
+    model = nn.Sequential(nn.Embedding(3, 4))
+    count_flops(lambda: model[0].weight.unsqueeze(0) @ torch.ones(4, 1), [model])
+    assert model[0].weight.requires_grad

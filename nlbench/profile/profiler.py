@@ -134,7 +134,7 @@ def profile_phase(
             for count in phase.counts:
                 count.run(model, inputs)
 
-    flops = count_flops(run_counts)
+    flops = count_flops(run_counts, [model])
     latency = None
     if iterations > 0:
         with torch.no_grad():
