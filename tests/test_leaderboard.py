@@ -29,22 +29,22 @@ def _store_tracker(store, dataset, protocol, name, auc, precision, norm_precisio
 @pytest.fixture()
 def store(tmp_path):
     store = tmp_path / "evaluated"
-    _store_tracker(store, "tnl2k", "jnlt", "jointnlt", 55.01, 56.2, 60.3, "nl")
-    _store_tracker(store, "tnl2k", "jnlt", "csrt", 30.5, None, 31.0, "BB")
+    _store_tracker(store, "tnl2k", "jointnlt", "jointnlt", 55.01, 56.2, 60.3, "nl")
+    _store_tracker(store, "tnl2k", "jointnlt", "csrt", 30.5, None, 31.0, "BB")
     _store_tracker(store, "tnl2k", "got10k", "jointnlt", 54.0, 55.0, 58.0, "NL")  # same run, other protocol
-    _store_tracker(store, "tnl2k", "jnlt", "static", None, None, None, "BB")
-    _store_tracker(store, "lasot", "jnlt", "jointnlt", 56.0, 58.0, 64.0, "NL")
+    _store_tracker(store, "tnl2k", "jointnlt", "static", None, None, None, "BB")
+    _store_tracker(store, "lasot", "jointnlt", "jointnlt", 56.0, 58.0, 64.0, "NL")
     return store
 
 
 def test_measured_rows_sorted_by_auc_missing_last(store):
     board = build_leaderboard("tnl2k", source="measured", store=store)
     assert [(e.tracker, e.init, e.auc) for e in board.entries] == [
-        ("JointNLT", "NL", 55.01),  # registry name → canonical name; jnlt preferred over got10k
+        ("JointNLT", "NL", 55.01),  # registry name → canonical name; jointnlt preferred over got10k
         ("csrt", "BB", 30.5),
         ("static", "BB", None),
     ]
-    assert board.entries[0].source == "measured (jnlt)"
+    assert board.entries[0].source == "measured (jointnlt)"
 
 
 def test_protocol_filter(store):
@@ -101,7 +101,7 @@ def test_csv_output(store, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert rows[0] == {"tracker": "JointNLT", "init": "NL", "auc": "55.0100", "precision": "56.2000",
-                       "norm_precision": "60.3000", "source": "measured (jnlt)"}
+                       "norm_precision": "60.3000", "source": "measured (jointnlt)"}
     assert rows[-1]["auc"] == ""
 
 
@@ -116,7 +116,7 @@ def test_refcocog_json_carries_accuracy(tmp_path):
 def test_unknown_dataset_and_bad_store_file(tmp_path):
     with pytest.raises(NlbenchError, match="unknown dataset"):
         build_leaderboard("got10k")
-    bad = tmp_path / "ev" / "lasot" / "jnlt" / "x.json"
+    bad = tmp_path / "ev" / "lasot" / "jointnlt" / "x.json"
     bad.parent.mkdir(parents=True)
     bad.write_text("{not json")
     result = CliRunner().invoke(main, ["leaderboard", "--dataset", "lasot", "--store", str(tmp_path / "ev")])

@@ -47,7 +47,7 @@ def tracker_block(q: float, init: str | None = None, attributes: bool = True) ->
     return block
 
 
-def eval_json(path: Path, dataset: str, trackers: dict[str, dict], protocol: str = "jnlt") -> Path:
+def eval_json(path: Path, dataset: str, trackers: dict[str, dict], protocol: str = "jointnlt") -> Path:
     path.write_text(json.dumps({"dataset": dataset, "protocol": protocol, "trackers": trackers}), encoding="utf-8")
     return path
 

@@ -24,9 +24,9 @@ def _cell(value: float | None) -> str:
     show_default=True,
     help="Published numbers (results/reported), evaluated runs (results/evaluated), or both.",
 )
-@click.option("--protocol", default=None, help="Only measured runs evaluated with this protocol (e.g. jnlt).")
+@click.option("--protocol", default=None, help="Only measured runs evaluated with this protocol (e.g. jointnlt).")
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Evaluated-results store [default: results/evaluated of this checkout].")
+              help="Evaluated-results store [default: ./results/evaluated, where nlbench eval stores runs].")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the leaderboard as JSON (scores in percent).")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -39,7 +39,7 @@ def leaderboard_cmd(dataset: str, source: str, protocol: str | None, store: Path
     Scores are in percent (0-100), like `nlbench eval`; "–" = not reported.
     Examples:
       nlbench leaderboard --dataset lasot
-      nlbench leaderboard --dataset tnl2k --source measured --protocol jnlt --json tnl2k.json
+      nlbench leaderboard --dataset tnl2k --source measured --protocol jointnlt --json tnl2k.json
       nlbench leaderboard --dataset refcocog          # grounding accuracy
     """
     from nlbench.report.leaderboard import build_leaderboard

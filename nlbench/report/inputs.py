@@ -171,22 +171,18 @@ def parse_results_spec(spec: str) -> tuple[str, str | None, Path]:
 
 
 def _init_from_manifest(directory: Path) -> str | None:
-    """The run manifest (``run.json``) records the mode a result folder was produced in."""
-    manifest = directory / "run.json"
-    if not manifest.exists():
-        return None
+    """The run manifest (``run.json``, in or below the folder) records the mode the results were produced in."""
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        from nlbench.eval.store import init_label
+    except ImportError:  # evaluator not installed: read the top-level manifest only
+        init_label = None
+    if init_label is not None:
+        return init_label(directory)
+    try:
+        data = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        return normalize_init(data.get("mode"), str(directory / "run.json"))
+    except (OSError, json.JSONDecodeError, AttributeError, ReportInputError):
         return None
-    for key in ("init", "mode"):
-        try:
-            init = normalize_init(data.get(key), str(manifest))
-        except ReportInputError:
-            continue
-        if init:
-            return init
-    return None
 
 
 def evaluate_result_dirs(
@@ -196,9 +192,8 @@ def evaluate_result_dirs(
     if not results:
         return []
     try:
-        from nlbench.config import resolve_root
         from nlbench.eval import evaluate
-        from nlbench.registry import get_dataset
+        from nlbench.eval.sources import load_sequences
     except ImportError as exc:  # the evaluator ships with nlbench; a partial checkout may lack it
         raise ReportInputError(
             f"evaluating --results needs nlbench.eval ({exc}); evaluate with `nlbench eval --json F` and pass --eval-json F"
@@ -207,8 +202,7 @@ def evaluate_result_dirs(
     for _, _, directory in specs:
         if not directory.is_dir():
             raise ReportInputError(f"--results: {directory} is not a folder of raw results")
-    plugin = get_dataset(dataset)
-    sequences = plugin.load(resolve_root(dataset, root))
+    sequences = load_sequences(dataset, root)
     kwargs: dict[str, Any] = {"dataset": dataset}
     if protocol:
         kwargs["protocol"] = protocol

@@ -16,7 +16,7 @@ from nlbench.reported import INITS, reported_scores
 DATASETS: tuple[str, ...] = ("lasot", "lasot_ext", "tnl2k", "otb99", "refcocog", "synth")
 SOURCES: tuple[str, ...] = ("reported", "measured", "all")
 #: Preferred protocol when the store holds several and none was asked for (the paper's mode, eval-spec §0).
-PREFERRED_PROTOCOL = "jnlt"
+PREFERRED_PROTOCOL = "jointnlt"
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ class Leaderboard:
 
 
 def default_store() -> Path:
-    """``results/evaluated`` of this checkout, where ``nlbench eval`` files evaluated runs."""
-    return Path(__file__).resolve().parents[2] / "results" / "evaluated"
+    """``results/evaluated`` under the working directory, where ``nlbench eval`` files evaluated runs."""
+    return Path("results") / "evaluated"
 
 
 def reported_entries(dataset: str, reported_dir: Path | None = None) -> list[LeaderboardEntry]:

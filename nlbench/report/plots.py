@@ -56,7 +56,8 @@ def _pyplot():
 
 
 def _figure():
-    return _pyplot().subplots(figsize=(6.4, 4.8), dpi=110)
+    # pytracking's plots are 6.4 x 4.8 in; slightly smaller keeps the legend legible at the page's width.
+    return _pyplot().subplots(figsize=(5.6, 4.4), dpi=120)
 
 
 def _save(fig, base: Path) -> dict[str, Path]:
@@ -110,7 +111,7 @@ def _curve_plot(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, linestyle=":", linewidth=0.8, alpha=0.7)
-    ax.legend(loc="lower left" if curve == "success_curve" else "lower right", fontsize=8, framealpha=0.9)
+    ax.legend(loc="lower left" if curve == "success_curve" else "lower right", fontsize=9, framealpha=0.9)
     return _save(fig, base)
 
 

@@ -84,6 +84,10 @@ class ComparisonTable:
     def has_measured(self) -> bool:
         return any(r.measured for _, rows in self.groups for r in rows)
 
+    @property
+    def has_reported(self) -> bool:
+        return any(not r.measured for _, rows in self.groups for r in rows)
+
 
 def order_datasets(datasets: Iterable[str]) -> tuple[str, ...]:
     unique = list(dict.fromkeys(datasets))
