@@ -116,3 +116,10 @@ def test_tampered_refs_file_is_refused(tmp_path: Path):
 def test_plugin():
     assert REFCOCOG.kind == "grounding" and REFCOCOG.env_var == "NLBENCH_REFCOCOG_ROOT"
     assert REFCOCOG.default_split == "val"
+
+
+def test_broken_instances_json_names_file_and_line(tmp_path: Path):
+    build(tmp_path)
+    (tmp_path / "refcocog" / "instances.json").write_text('{"images": [],\n "annotations": [,]}')
+    with pytest.raises(DatasetError, match=r"instances.json:2: not valid JSON"):
+        load_refcocog(tmp_path)

@@ -232,6 +232,7 @@ class VerifyReport:
     official_sha256: str = ""
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts that are not problems (extra sequences, counts)
+    unit: str = "sequences"  # what expected/checked count ("refs" for RefCOCOg)
 
     @property
     def ok(self) -> bool:
@@ -251,7 +252,7 @@ class VerifyReport:
         out = io.StringIO()
         status = "OK" if self.ok else f"{len(self.problems)} problem(s)"
         out.write(f"dataset {self.dataset} at {self.root}: {status}\n")
-        out.write(f"  sequences checked: {self.checked} of {self.expected} expected\n")
+        out.write(f"  {self.unit} checked: {self.checked} of {self.expected} expected\n")
         if self.official_sha256:
             match = "matches" if self.list_sha256 == self.official_sha256 else "DIFFERS from"
             out.write(f"  list SHA-256 {self.list_sha256[:16]}… {match} the official {self.official_sha256[:16]}…\n")
@@ -276,6 +277,7 @@ class VerifyReport:
             "dataset": self.dataset,
             "root": str(self.root),
             "ok": self.ok,
+            "unit": self.unit,
             "expected": self.expected,
             "checked": self.checked,
             "list_sha256": self.list_sha256,

@@ -164,7 +164,7 @@ def load_refcocog(
 def verify_refcocog(root: Path, names: Any = None) -> VerifyReport:
     """Files present and readable, ref counts per split, crowd refs, missing images."""
     files = locate(root)
-    report = VerifyReport("refcocog", files.folder)
+    report = VerifyReport("refcocog", files.folder, unit="refs")
     anns, images = read_instances(files.folder)
     used: set[int] = set()
     for split_by in SPLIT_BYS:
