@@ -49,13 +49,16 @@ def load_sequences(
     kwargs = {}
     if names is not None:
         try:
-            if "sequences" in inspect.signature(plugin.load).parameters:
-                kwargs["sequences"] = list(names)
-        except (TypeError, ValueError):  # builtins without a signature
-            pass
+            parameters = inspect.signature(plugin.load).parameters
+        except (TypeError, ValueError):  # callables without a signature
+            parameters = {}
+        for keyword in ("names", "sequences"):
+            if keyword in parameters:
+                kwargs[keyword] = list(names)
+                break
     sequences = list(plugin.load(path, split or plugin.default_split, **kwargs))
-    if names is None:
-        return sequences
+    if names is None or kwargs:
+        return sequences  # the loader selected (and checked) the names itself
     by_name = {s.name: s for s in sequences}
     absent = [n for n in names if n not in by_name]
     if absent:

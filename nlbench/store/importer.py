@@ -293,43 +293,30 @@ _OTB_FALLBACK_ALIASES: dict[str, tuple[str, ...]] = {
 
 
 def otb_aliases() -> dict[str, tuple[str, ...]]:
-    """canonical OTB99-lang name -> other spellings of result files.
+    """OTB99-lang name -> other spellings to try for its result file.
 
-    Taken from the dataset module when it publishes a table (``ALIASES`` or
-    ``aliases()``), else the table of eval-spec §3.4.  Every spelling maps both
-    ways, so results named after JointNLT's list are found for LANG names and
-    vice versa.
+    Taken from the dataset module's target table (``nlbench.datasets.otb99``) when
+    it is importable, else from eval-spec §3.4.  Each group maps both ways, so
+    results named after JointNLT's list are found for LANG names and vice versa.
     """
-    table: Mapping[str, Iterable[str]] | None = None
+    groups = _dataset_alias_groups() or {k: tuple(v) for k, v in _OTB_FALLBACK_ALIASES.items()}
+    table: dict[str, tuple[str, ...]] = {}
+    for canonical, others in groups.items():
+        spellings = tuple(dict.fromkeys((canonical, *others)))
+        for name in spellings:
+            table.setdefault(name, tuple(s for s in spellings if s != name))
+    return table
+
+
+def _dataset_alias_groups() -> dict[str, tuple[str, ...]] | None:
     try:
-        from nlbench.datasets import otb99  # lazily: the loaders are optional here
+        from nlbench.datasets import otb99  # lazily: evaluation works without the loaders
     except ImportError:
-        otb99 = None  # type: ignore[assignment]
-    if otb99 is not None:
-        for attr in ("ALIASES", "NAME_ALIASES", "SEQUENCE_ALIASES"):
-            candidate = getattr(otb99, attr, None)
-            if isinstance(candidate, Mapping):
-                table = candidate
-                break
-        if table is None and callable(getattr(otb99, "aliases", None)):
-            try:
-                table = otb99.aliases()
-            except Exception:  # a dataset module in progress must not break evaluation
-                table = None
-    merged: dict[str, set[str]] = {k: set(v) for k, v in _OTB_FALLBACK_ALIASES.items()}
-    if table is not None:
-        for name, others in table.items():
-            spellings = [others] if isinstance(others, str) else list(others)
-            merged.setdefault(name, set()).update(s for s in spellings if s != name)
-    # Close each group of spellings so that any member finds any other.
-    groups: list[set[str]] = []
-    for name, others in merged.items():
-        group = {name, *others}
-        for existing in [g for g in groups if g & group]:
-            group |= existing
-            groups.remove(existing)
-        groups.append(group)
-    return {name: tuple(sorted(g - {name})) for g in groups for name in g}
+        return None
+    try:
+        return {t.name: tuple(a for a in t.aliases if a != t.name) for t in otb99.otb_targets()}
+    except Exception:  # a dataset module in progress must not break evaluation
+        return None
 
 
 _RUN_SUFFIX = re.compile(r"^(?P<param>.+?)_(?P<run>\d+)$")
