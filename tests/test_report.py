@@ -164,6 +164,7 @@ def test_user_text_is_harmless_in_html(full_report):
     assert "<script" not in html.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&amp;_%$#{}~^\\" in html
+    assert "<b>seq" not in html and "&lt;b&gt;seq &amp; 2&lt;/b&gt;" in html  # sequence names too
 
 
 def test_user_text_is_harmless_in_latex(full_report):
@@ -216,3 +217,18 @@ def test_malformed_eval_json(tmp_path):
 def test_nothing_to_report(tmp_path):
     with pytest.raises(ReportInputError, match="nothing to report"):
         write_report(tmp_path / "o")
+
+
+def test_committed_example_is_current(tmp_path):
+    """reports/example/tables.tex is what `nlbench report --reported` writes today (regenerate it if not)."""
+    example = Path(__file__).resolve().parents[1] / "reports" / "example"
+    paths = write_report(tmp_path / "ex", ["otb99", "lasot", "tnl2k"], include_reported=True)
+    assert paths.tables_tex.read_text() == (example / "tables.tex").read_text()
+
+
+def test_styles_are_stable_per_tracker():
+    from nlbench.report.plots import assign_styles
+
+    styles = assign_styles(["b", "a", "b", *[f"t{i}" for i in range(20)]])
+    assert list(styles)[:2] == ["b", "a"] and styles["b"] != styles["a"]
+    assert len({(s.color, s.linestyle) for s in styles.values()}) == len(styles)  # 22 trackers, 22 styles

@@ -21,6 +21,9 @@ def precision_curve(q: float) -> list[float]:
     return [min(q, q * t / 20) for t in range(51)]
 
 
+SEQUENCES = ("seq0", "seq1", "<b>seq & 2</b>")  # the last one checks that sequence names are escaped
+
+
 def tracker_block(q: float, init: str | None = None, attributes: bool = True) -> dict:
     success = success_curve(q)
     precision = precision_curve(q)
@@ -33,7 +36,7 @@ def tracker_block(q: float, init: str | None = None, attributes: bool = True) ->
         "success_curve": success,
         "precision_curve": precision,
         "norm_precision_curve": precision,
-        "sequences": {f"seq{i}": {"auc": 100 * q, "precision": 100 * q, "norm_precision": 100 * q} for i in range(3)},
+        "sequences": {s: {"auc": 100 * q, "precision": 100 * q, "norm_precision": 100 * q} for s in SEQUENCES},
         "n_sequences": 3,
         "auc_ci95": [100 * sum(success) / 21 - 2.0, 100 * sum(success) / 21 + 2.0],
     }

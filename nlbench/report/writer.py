@@ -173,8 +173,16 @@ def _dataset_context(
         n = next((int(c) for c in counts if c is not None), None)
         marks = rank_marks(values, 1) if len(with_attributes) > 1 else [""] * len(values)
         attribute_rows.append({"name": name, "n": n, "cells": list(zip(values, marks))})
+    with_sequences = [t for t in trackers if t.sequences]
+    sequence_names = list(dict.fromkeys(name for t in with_sequences for name in t.sequences))
+    sequence_rows = [
+        {"name": name, "cells": [t.sequences.get(name, {}).get("auc") for t in with_sequences]}
+        for name in sequence_names
+    ]
     return {
         "name": dataset,
+        "sequences": sequence_rows,
+        "sequence_trackers": [t.name for t in with_sequences],
         "label": label,
         "anchor": stem,
         "leaderboard": entries,
