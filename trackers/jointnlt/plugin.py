@@ -1,0 +1,158 @@
+"""nlbench entry points: ``jointnlt`` (official Swin-B weights) and ``jointnlt-tiny`` (shipped small weights)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from nlbench.errors import CheckpointError, PluginError
+from nlbench.types import TrackerPlugin
+
+from .config import JOINTNLT_SWIN_B, JOINTNLT_TINY, JointNLTConfig
+
+WEIGHTS_DIR = Path(__file__).with_name("weights")
+TINY_WEIGHTS = WEIGHTS_DIR / "jointnlt-tiny.safetensors"
+TINY_CONFIG = WEIGHTS_DIR / "jointnlt-tiny.json"
+
+OFFICIAL_CHECKPOINT_HELP = (
+    "JointNLT needs the official weights JointNLT_ep0300.pth.tar: download them from the release link in the "
+    "README of https://github.com/lizhou-cs/JointNLT (nlbench never downloads anything) and pass them with "
+    "--checkpoint PATH (e.g. nlbench run --tracker jointnlt --checkpoint JointNLT_ep0300.pth.tar ...)."
+)
+TINY_CHECKPOINT_HELP = (
+    f"jointnlt-tiny uses the shipped {TINY_WEIGHTS.name} with its config {TINY_CONFIG.name} by default; "
+    "train them with `nlbench train --tracker jointnlt-tiny --dataset synth`, or pass --checkpoint PATH "
+    "(a .safetensors or .pth state_dict; its config is read from PATH with the suffix .json when present)."
+)
+
+#: Options of ``build`` beyond checkpoint/device (``nlbench run -o KEY=VALUE``).
+OPTIONS = {
+    "dtype": "fp32 (default), fp16 or bf16 (GPU only)",
+    "compile": "torch.compile the per-frame steps (GPU)",
+    "verbatim_text": "tokenize the sentence verbatim instead of the original's numpy.loadtxt reading (§8.9)",
+    "roi_scale_in_place": "False turns off the x1.5 scaling of the returned box (only for weights trained so)",
+    "ground_box": "'protocol' (default, §6 unclipped) or 'nl_init' (the §4.1.3 mapping) for ground()",
+}
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise PluginError(f"jointnlt: option {name} must be true or false, not '{value}'")
+
+
+def _make_tracker(cfg: JointNLTConfig, checkpoint: Path, device: str, options: dict[str, Any]):
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        accepted = "; ".join(f"{k}: {v}" for k, v in OPTIONS.items())
+        raise PluginError(f"jointnlt: unknown option(s) {', '.join(unknown)}. Accepted: {accepted}")
+    if "roi_scale_in_place" in options:
+        cfg = cfg.replace(roi_scale_in_place=_as_bool("roi_scale_in_place", options["roi_scale_in_place"]))
+    if str(device).startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise PluginError("jointnlt: --device cuda was asked for but no CUDA device is available; use --device cpu")
+
+    from .checkpoint import load_checkpoint
+    from .model import JointNLT
+    from .tracker import JointNLTTracker
+
+    model = load_checkpoint(JointNLT(cfg), checkpoint)
+    return JointNLTTracker(
+        model,
+        device=device,
+        dtype=options.get("dtype"),
+        compile=_as_bool("compile", options.get("compile", False)),
+        verbatim_text=_as_bool("verbatim_text", options.get("verbatim_text", False)),
+        ground_box=str(options.get("ground_box", "protocol")),
+    )
+
+
+def build_official(checkpoint: str | Path | None = None, device: str = "cpu", **options: Any):
+    """The official Swin-B JointNLT from ``JointNLT_ep0300.pth.tar`` (or any state_dict with its 953 keys)."""
+    if checkpoint is None:
+        raise CheckpointError(OFFICIAL_CHECKPOINT_HELP)
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint file not found. {OFFICIAL_CHECKPOINT_HELP}")
+    return _make_tracker(JOINTNLT_SWIN_B, path, device, options)
+
+
+def _config_beside(checkpoint: Path) -> JointNLTConfig:
+    """The config of a small checkpoint: PATH.json, else safetensors metadata 'config', else JOINTNLT_TINY."""
+    candidate = checkpoint.with_suffix(".json")
+    try:
+        if candidate.is_file():
+            return JointNLTConfig.from_dict(json.loads(candidate.read_text(encoding="utf-8")))
+        if checkpoint.suffix == ".safetensors":
+            from .checkpoint import safetensors_metadata
+
+            meta = safetensors_metadata(checkpoint)
+            if "config" in meta:
+                return JointNLTConfig.from_dict(json.loads(meta["config"]))
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"{candidate}: not a valid JointNLT config ({exc})") from exc
+    return JOINTNLT_TINY
+
+
+def build_tiny(checkpoint: str | Path | None = None, device: str = "cpu", **options: Any):
+    """The small JointNLT; by default the weights shipped in ``trackers/jointnlt/weights/``."""
+    if checkpoint is None:
+        if not TINY_WEIGHTS.is_file() or not TINY_CONFIG.is_file():
+            raise CheckpointError(
+                f"{TINY_WEIGHTS}: the shipped jointnlt-tiny weights are missing; "
+                "run `nlbench train --tracker jointnlt-tiny --dataset synth` to create them, "
+                "or pass --checkpoint PATH"
+            )
+        path = TINY_WEIGHTS
+    else:
+        path = Path(checkpoint)
+        if not path.is_file():
+            raise CheckpointError(f"{path}: checkpoint file not found. {TINY_CHECKPOINT_HELP}")
+    return _make_tracker(_config_beside(path), path, device, options)
+
+
+def _profile(**kwargs: Any):
+    from .profiling import profile_spec
+
+    return profile_spec(**kwargs)
+
+
+def _profile_tiny(**kwargs: Any):
+    from . import profiling
+
+    if hasattr(profiling, "profile_spec_tiny"):
+        return profiling.profile_spec_tiny(**kwargs)
+    return profiling.profile_spec(config="jointnlt-tiny", **kwargs)
+
+
+JOINTNLT = TrackerPlugin(
+    name="jointnlt",
+    description="JointNLT (CVPR 2023), official Swin-B weights: joint grounding and tracking from a sentence.",
+    build=build_official,
+    modes=("nl", "nl+bb"),
+    grounder=True,
+    needs_checkpoint=True,
+    checkpoint_help=OFFICIAL_CHECKPOINT_HELP,
+    default_mode="nl",
+    profile=_profile,
+)
+
+JOINTNLT_TINY = TrackerPlugin(
+    name="jointnlt-tiny",
+    description="A small JointNLT (Swin 32-dim, 2-layer BERT) trained on the synth benchmark; ships with nlbench.",
+    build=build_tiny,
+    modes=("nl", "nl+bb"),
+    grounder=True,
+    needs_checkpoint=False,
+    checkpoint_help=TINY_CHECKPOINT_HELP,
+    default_mode="nl",
+    profile=_profile_tiny,
+)
