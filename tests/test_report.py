@@ -207,6 +207,17 @@ def test_duplicate_tracker_names_are_refused(tmp_path):
         write_report(tmp_path / "o", eval_json=[a, b])
 
 
+def test_one_name_with_two_inits(tmp_path):
+    """JointNLT measured NL and NL+BB: two rows, two Δ lines, labels with the init in plots and column heads."""
+    a = eval_json(tmp_path / "a.json", "tnl2k", {"JointNLT": tracker_block(0.9, "NL")})
+    b = eval_json(tmp_path / "b.json", "tnl2k", {"JointNLT": tracker_block(0.8, "NL+BB")})
+    paths = write_report(tmp_path / "o", eval_json=[a, b], include_reported=True)
+    html = paths.index_html.read_text()
+    assert "<th class=\"num\">JointNLT [NL]</th>" in html and "<th class=\"num\">JointNLT [NL+BB]</th>" in html
+    delta = html[html.index('id="delta"'):html.index('id="costs"')]
+    assert delta.count('<td class="name">JointNLT</td>') == 2 and "<td>NL+BB</td>" in delta
+
+
 def test_malformed_eval_json(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"trackers": {}}')
@@ -232,3 +243,37 @@ def test_styles_are_stable_per_tracker():
     styles = assign_styles(["b", "a", "b", *[f"t{i}" for i in range(20)]])
     assert list(styles)[:2] == ["b", "a"] and styles["b"] != styles["a"]
     assert len({(s.color, s.linestyle) for s in styles.values()}) == len(styles)  # 22 trackers, 22 styles
+
+
+def test_results_folders_are_evaluated_with_nlbench_eval(tmp_path, monkeypatch):
+    """--results NAME[@INIT]=DIR: folders go to nlbench.eval.evaluate; init from @INIT, else from run.json."""
+    import json
+
+    import nlbench.eval
+    import nlbench.eval.sources
+
+    nl, nlbb, bb = (tmp_path / d for d in ("nl", "nlbb", "bb"))
+    for d in (nl, nlbb, bb):
+        d.mkdir()
+    (bb / "run.json").write_text(json.dumps({"mode": "bb"}))
+    calls = {}
+
+    def fake_evaluate(sequences, results, dataset, **kwargs):
+        calls.update(sequences=sequences, results=dict(results), dataset=dataset, **kwargs)
+        return {"dataset": dataset, "protocol": kwargs.get("protocol", "jointnlt"),
+                "trackers": {k: tracker_block(0.5 + 0.1 * i) for i, k in enumerate(results)}}
+
+    monkeypatch.setattr(nlbench.eval, "evaluate", fake_evaluate)
+    monkeypatch.setattr(nlbench.eval.sources, "load_sequences", lambda dataset, root: ["s1", "s2"])
+    result = CliRunner().invoke(main, [
+        "report", "--dataset", "tnl2k", "--root", str(tmp_path), "--protocol", "pytracking", "--out", str(tmp_path / "o"),
+        "--results", f"JointNLT@nl={nl}", "--results", f"JointNLT@nl+bb={nlbb}", "--results", f"csrt={bb}",
+    ])
+    assert result.exit_code == 0, result.output
+    assert calls["results"] == {"JointNLT@NL": nl, "JointNLT@NL+BB": nlbb, "csrt": bb}
+    assert calls["dataset"] == "tnl2k" and calls["protocol"] == "pytracking" and calls["sequences"] == ["s1", "s2"]
+    tex = (tmp_path / "o" / "tables.tex").read_text()
+    # csrt: init read from bb/run.json; q = 0.7 → AUC = (14·0.7 − 0.05·91)/21 = 0.250, P@20 = 0.700.
+    assert r"csrt$^\dagger$ & BB & \textbf{0.250} & \textbf{0.700} \\" in tex
+    assert r"JointNLT$^\dagger$ & NL & \textbf{0.131} & \textbf{0.500} \\" in tex
+    assert r"JointNLT$^\dagger$ & NL+BB & \textbf{0.186} & \textbf{0.600} \\" in tex

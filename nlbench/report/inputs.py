@@ -45,10 +45,15 @@ class MeasuredTracker:
     auc_ci95: tuple[float, float] | None = None
     accuracy: float | None = None
     origin: str = ""
+    label: str = ""  # shown in plots and column heads; the name, plus the init when a report has both
 
     @property
     def canonical(self) -> str:
         return canonical_name(self.name)
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
 
 
 def _number(obj: Mapping[str, Any], key: str, where: str) -> float | None:
@@ -212,14 +217,18 @@ def evaluate_result_dirs(
     kwargs: dict[str, Any] = {"dataset": dataset}
     if protocol:
         kwargs["protocol"] = protocol
-    evaluation = evaluate(sequences, results={name: directory for name, _, directory in specs}, **kwargs)
+    # One name may come with several inits (JointNLT@nl, JointNLT@nl+bb): evaluate them under distinct keys.
+    keys = [name if sum(n == name for n, _, _ in specs) == 1 else f"{name}@{init}" for name, init, _ in specs]
+    if len(set(keys)) != len(keys):
+        raise ReportInputError("--results: each NAME[@INIT] must be given once")
+    evaluation = evaluate(sequences, results={k: d for k, (_, _, d) in zip(keys, specs)}, **kwargs)
     data = evaluation.to_json() if hasattr(evaluation, "to_json") else evaluation
-    by_name = {t.name: t for t in evaluation_to_trackers(data, f"evaluation of {dataset}")}
+    by_key = {t.name: t for t in evaluation_to_trackers(data, f"evaluation of {dataset}")}
     out = []
-    for name, init, directory in specs:
-        tracker = by_name[name]
+    for key, (name, init, directory) in zip(keys, specs):
+        tracker = by_key[key]
         init = init or tracker.init or _init_from_manifest(directory)
-        out.append(replace(tracker, init=init, origin=str(directory)))
+        out.append(replace(tracker, name=name, init=init, origin=str(directory)))
     return out
 
 

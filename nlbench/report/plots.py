@@ -91,12 +91,12 @@ def _curve_plot(
     if not drawable:
         return None
     # Legend in decreasing score order, as in the LaSOT toolkit; ties by name for a stable order.
-    drawable.sort(key=lambda t: (-(getattr(t, score) if getattr(t, score) is not None else -1), t.name))
+    drawable.sort(key=lambda t: (-(getattr(t, score) if getattr(t, score) is not None else -1), t.display))
     fig, ax = _figure()
     for tracker in drawable:
         value = getattr(tracker, score)
-        label = f"[{value:.1f}] {tracker.name}" if value is not None else tracker.name
-        style = styles[tracker.name]
+        label = f"[{value:.1f}] {tracker.display}" if value is not None else tracker.display
+        style = styles[tracker.display]
         ax.plot(
             thresholds,
             np.asarray(getattr(tracker, curve)),
@@ -154,8 +154,10 @@ def attribute_plot(trackers, styles, dataset_label: str, base: Path, metric: str
     x = np.arange(len(attributes))
     for i, tracker in enumerate(drawable):
         heights = [tracker.attributes.get(a, {}).get(metric, np.nan) for a in attributes]
-        style = styles[tracker.name]
-        ax.bar(x + (i - (len(drawable) - 1) / 2) * width, heights, width, color=style.color, label=plot_text(tracker.name))
+        style = styles[tracker.display]
+        ax.bar(
+            x + (i - (len(drawable) - 1) / 2) * width, heights, width, color=style.color, label=plot_text(tracker.display)
+        )
     ax.set_xticks(x, [plot_text(a) for a in attributes], rotation=45, ha="right")
     ax.set_ylim(0, 100)
     ax.set_ylabel(f"{ {'auc': 'AUC', 'precision': 'Precision', 'norm_precision': 'Norm. precision'}.get(metric, metric) } (%)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -117,16 +117,20 @@ def _collect_measured(
         trackers += evaluate_result_dirs(tracking[0], list(results), root=root, protocol=protocol)
     if protocol:
         trackers = [t for t in trackers if t.protocol in (None, protocol)]
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str, str | None], str] = {}
     for t in trackers:
-        key = (t.dataset, t.name)
+        key = (t.dataset, t.name, t.init)
         if key in seen:
             raise ReportInputError(
-                f"tracker {t.name!r} appears twice for dataset {t.dataset!r} ({seen[key]} and {t.origin}); "
-                "give each result set its own name"
+                f"tracker {t.name!r} ({t.init or 'init unknown'}) appears twice for dataset {t.dataset!r} "
+                f"({seen[key]} and {t.origin}); give each result set its own name"
             )
         seen[key] = t.origin
-    return trackers
+    # A name measured with several inits is labelled "name [init]" wherever the init is not in its own column.
+    inits_by_name: dict[str, set[str | None]] = {}
+    for t in trackers:
+        inits_by_name.setdefault(t.name, set()).add(t.init)
+    return [replace(t, label=f"{t.name} [{t.init or '?'}]") if len(inits_by_name[t.name]) > 1 else t for t in trackers]
 
 
 def _dataset_context(
@@ -182,14 +186,14 @@ def _dataset_context(
     return {
         "name": dataset,
         "sequences": sequence_rows,
-        "sequence_trackers": [t.name for t in with_sequences],
+        "sequence_trackers": [t.display for t in with_sequences],
         "label": label,
         "anchor": stem,
         "leaderboard": entries,
         "measured": trackers,
         "plots": figures,
         "attributes": attribute_rows,
-        "attribute_trackers": [t.name for t in with_attributes],
+        "attribute_trackers": [t.display for t in with_attributes],
     }
 
 
@@ -242,7 +246,7 @@ def write_report(
     if not ordered:
         raise ReportInputError("nothing to report: give --dataset with --reported, --eval-json, --results or --grounding")
 
-    styles = plotting.assign_styles(sorted({t.name for t in trackers}, key=lambda n: (n.lower(), n)))
+    styles = plotting.assign_styles(sorted({t.display for t in trackers}, key=lambda n: (n.lower(), n)))
     plot_dir = out / "plots"
     written: list[Path] = []
     contexts = [
