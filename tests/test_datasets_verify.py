@@ -38,12 +38,13 @@ def test_tnl2k_clean_subset_passes(tmp_path: Path):
 
 def test_tnl2k_problems_each_reported(tmp_path: Path):
     make_tnl2k_sequence(tmp_path, TNL[0], GT[:2], frame_names=["1.jpg", "2.jpg", "3.png"])  # short GT
-    make_tnl2k_sequence(tmp_path, TNL[1], GT, sentence="")  # empty sentence
+    make_tnl2k_sequence(tmp_path, TNL[1], GT, sentence="", attributes=[0] * 14 + [1, 0, 0])  # empty sentence, AS=1
     make_tnl2k_sequence(tmp_path, TNL[2], GT)
     write_text(tmp_path / TNL[2] / "groundtruth.txt", ["1,2,3,4", "oops"])  # unparseable
     report = verify_dataset("tnl2k", tmp_path, names=TNL[:4])  # TNL[3] missing
     assert report.counts() == {
-        "missing sequence": 1, "GT rows vs frames": 1, "empty sentence": 1, "unparseable ground truth": 1,
+        "missing sequence": 1, "GT rows vs frames": 1, "empty sentence": 1, "attribute AS vs name": 1,
+        "unparseable ground truth": 1,
     }  # fmt: skip
     by_kind = {p.kind: p for p in report.problems}
     assert by_kind["missing sequence"].sequence == TNL[3]

@@ -219,9 +219,13 @@ def check_sequence_folder(folder: Path, name: str, report: VerifyReport, attribu
         report.add("empty sentence", name, f"{folder / 'language.txt'} is empty")
     if (folder / "attributes.txt").is_file():
         try:
-            read_attribute_file(folder / "attributes.txt", attribute_names, name)
+            flags = read_attribute_file(folder / "attributes.txt", attribute_names, name)
         except NlbenchError as exc:
             report.add("bad attribute file", name, str(exc))
+            return
+        # TNL2K's AS (adversarial samples) flag marks exactly the advSamp_ sequences (eval-spec §2.2)
+        if report.dataset == "tnl2k" and "AS" in flags and flags["AS"] != name.startswith("advSamp_"):
+            report.add("attribute AS vs name", name, f"AS = {int(flags['AS'])} but the name says otherwise")
 
 
 TNL2K = DatasetPlugin(
