@@ -81,7 +81,7 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
       nlbench run --tracker jointnlt-tiny --dataset synth --mode nl
       nlbench run --tracker jointnlt --checkpoint JointNLT_ep0300.pth.tar \\
                   --dataset tnl2k --root /data/TNL2K_test --mode nl --device cuda --out runs/jnlt
-      nlbench run --tracker jointnlt-tiny+csrt --dataset synth --mode nl
+      nlbench run --tracker jointnlt-tiny+kcf --dataset synth --mode nl
       nlbench run --tracker static --dataset lasot --mode bb --shard 3/8
     """
     from nlbench.runner import run
