@@ -47,16 +47,20 @@ JointNLT & NL+BB & 0.653 & 0.856 & \underline{0.604} & \underline{0.636} & \text
 """.strip()
 
 PROFILE = {
-    "tracker": "jointnlt", "device": "cpu (test)", "dtype": "float32",
+    "tracker": "jointnlt", "device": "cpu", "dtype": "fp32", "meta": {"device_name": "Test CPU <x86>"},
     "params": {"total": 153_000_000, "paper": 153_012_345, "components": {"backbone": 100_000_000}},
     "phases": {
-        "grounding": {"macs_paper": 34_900_000_000, "flops": 70_000_000_000, "latency_ms": {"median": 120.0, "p90": 130.0, "n": 10}},
-        "tracking": {"macs_paper": 42_040_000_000, "flops": 84_000_000_000, "latency_ms": {"median": 90.04, "p90": 95.0, "n": 10}},
+        "grounding": {"macs_paper": 34_900_000_000, "flops": 70_000_000_000, "params_paper": 120_000_000,
+                      "latency_ms": {"median": 120.0, "p90": 130.0, "n": 10}},
+        "tracking": {"macs_paper": 42_040_000_000, "flops": 84_000_000_000, "params_paper": 150_000_000,
+                     "latency_ms": {"median": 90.04, "p90": 95.0, "n": 10}},
     },
 }
+# As written by `nlbench ground --json` (GroundingResult.to_dict + predictions path).
 GROUNDING = {
-    "accuracy": 0.7, "numerator": 3500, "denominator": 5000, "split": "val (google)", "unit": "fraction",
-    "rule": "IoU >= 0.5", "acc_025": 0.8, "acc_075": 0.5, "mean_iou": 0.62, "grounder": "JointNLT",
+    "accuracy": 0.7, "numerator": 3500, "denominator": 5000, "acc@0.25": 0.8, "acc@0.5": 0.7, "acc@0.75": 0.5,
+    "mean_iou": 0.62, "split": "val", "split_by": "google", "unit": "ref", "rule": "jointnlt",
+    "rule_text": "IoU >= 0.5 <xyxy>", "predictions": "results/grounding/refcocog/jointnlt-val-ref.csv",
 }
 
 
@@ -154,8 +158,13 @@ def test_report_values_deltas_costs_and_grounding(full_report):
     assert r"Time, tracking (ms) & 22.9 & 8.3 & 20.6 & 25.3 & 90.0 \\" in tex
     assert r"Params, total (M) & 169.8 & 214.7 & 214.4 & 153.0 & 153.0 \\" in tex
     assert r"AUC, LaSOT & 0.446 & 0.524 & 0.518 & 0.569 & 0.425 \\" in tex
+    assert r"True FLOPs, tracking (G) & -- & -- & -- & -- & 84.0 \\" in tex
+    assert r"Params, grounding (M) & -- & -- & -- & -- & 120.0 \\" in tex
+    assert r"profiled with nlbench on Test CPU \textless{}x86\textgreater{}, fp32." in tex
     grounding = html[html.index('id="grounding"'):]
-    assert "<td class=\"num\">70.0</td>" in grounding and "3500 / 5000" in grounding
+    assert "<td class=\"name\">jointnlt</td><td>google/val</td><td>ref</td><td class=\"num\">70.0</td>" in grounding
+    assert "<td class=\"num\">80.0</td><td class=\"num\">50.0</td><td class=\"num\">62.0</td>" in grounding
+    assert "3500 / 5000" in grounding and "IoU &gt;= 0.5 &lt;xyxy&gt;" in grounding
 
 
 def test_user_text_is_harmless_in_html(full_report):
@@ -277,3 +286,21 @@ def test_results_folders_are_evaluated_with_nlbench_eval(tmp_path, monkeypatch):
     assert r"csrt$^\dagger$ & BB & \textbf{0.250} & \textbf{0.700} \\" in tex
     assert r"JointNLT$^\dagger$ & NL & \textbf{0.131} & \textbf{0.500} \\" in tex
     assert r"JointNLT$^\dagger$ & NL+BB & \textbf{0.186} & \textbf{0.600} \\" in tex
+
+
+def test_evaluated_store_feeds_the_report(tmp_path):
+    import json
+
+    entry = {**tracker_block(0.9, "NL"), "dataset": "lasot", "protocol": "jointnlt", "name": "jointnlt"}
+    path = tmp_path / "ev" / "lasot" / "jointnlt" / "jointnlt.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(entry))
+    out = tmp_path / "o"
+    result = CliRunner().invoke(
+        main, ["report", "--dataset", "lasot", "--evaluated", "--store", str(tmp_path / "ev"), "--reported", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    html = (out / "index.html").read_text()
+    # registry name "jointnlt" matches the published JointNLT NL row: q = 0.9 → AUC = 8.55/21 = 40.71; Δ = −16.2
+    assert '<td class="num delta-neg">-16.2</td>' in html
+    assert (out / "plots" / "lasot_success.svg").exists()

@@ -26,12 +26,18 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--grounding", multiple=True, type=_FILE,
               help="Grounding result written by `nlbench ground --json` (repeatable).")
 @click.option("--reported", is_flag=True, help="Include the published numbers (results/reported).")
+@click.option("--evaluated", is_flag=True,
+              help="Include every run `nlbench eval` stored for these datasets (see --store).")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("results/evaluated"),
+              show_default=True, help="Evaluated-results store read by --evaluated.")
 @click.option("--protocol", default=None, help="Evaluation protocol for --results; filters --eval-json trackers.")
 @click.option("--scale", type=click.Choice(("fraction", "percent")), default="fraction", show_default=True,
               help="Unit of the comparison table: the paper's fractions (0.569) or percent (56.9).")
 @click.option("--title", default="nlbench report", show_default=True, help="Page title.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-def report_cmd(datasets, results, root, eval_json, profiles, grounding, reported, protocol, scale, title, out) -> None:
+def report_cmd(
+    datasets, results, root, eval_json, profiles, grounding, reported, evaluated, store, protocol, scale, title, out
+) -> None:
     """Write OUT/index.html, OUT/tables.tex and OUT/plots/ (PNG, PDF, SVG).
 
     \b
@@ -39,6 +45,7 @@ def report_cmd(datasets, results, root, eval_json, profiles, grounding, reported
       nlbench report --reported --dataset otb99 --dataset lasot --dataset tnl2k --out reports/paper
       nlbench report --dataset tnl2k --results JointNLT@nl=results/raw/tnl2k/jointnlt-nl --reported --out reports/tnl2k
       nlbench report --eval-json lasot.json --profile jointnlt.json --reported --out reports/lasot
+      nlbench report --dataset lasot --dataset tnl2k --evaluated --reported --out reports/all
     """
     from nlbench.report.writer import write_report
 
@@ -52,6 +59,7 @@ def report_cmd(datasets, results, root, eval_json, profiles, grounding, reported
         grounding=grounding,
         include_reported=reported,
         protocol=protocol,
+        store=store if evaluated else None,
         title=title,
         scale=scale,
     )

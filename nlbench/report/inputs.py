@@ -241,12 +241,28 @@ def load_profile(path: str | Path) -> dict[str, Any]:
     return dict(data)
 
 
+def _grounder_name(data: Mapping[str, Any], path: Path) -> str:
+    """``grounder`` if recorded, else the predictions file ``<grounder>-<split>-<unit>.csv``, else the JSON's stem."""
+    if data.get("grounder"):
+        return str(data["grounder"])
+    predictions = data.get("predictions")
+    if predictions:
+        stem = Path(str(predictions)).stem
+        suffix = f"-{data.get('split')}-{data.get('unit')}"
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            return stem[: -len(suffix)]
+    return path.stem
+
+
 def load_grounding(path: str | Path) -> dict[str, Any]:
     """A grounding result JSON (``nlbench ground --json``)."""
     path = Path(path)
     data = _read_json(path)
     if not isinstance(data, Mapping) or "accuracy" not in data:
         raise ReportInputError(f"{path}: expected an nlbench grounding JSON with 'accuracy'")
-    out = dict(data)
-    out.setdefault("grounder", path.stem)
-    return out
+    return grounding_record(data, path.stem)
+
+
+def grounding_record(data: Mapping[str, Any], fallback_name: str = "grounder") -> dict[str, Any]:
+    """``data`` with ``grounder`` filled in (recorded name, else from the predictions file, else ``fallback_name``)."""
+    return {**data, "grounder": _grounder_name(data, Path(fallback_name))}

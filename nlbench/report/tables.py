@@ -163,6 +163,15 @@ COST_ROWS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Extra rows only nlbench measures (the paper gives neither); shown when a profile is in the table.
+PROFILE_ROWS: tuple[tuple[str, str], ...] = (
+    ("true_flops_grounding", "True FLOPs, grounding (G)"),
+    ("true_flops_tracking", "True FLOPs, tracking (G)"),
+    ("params_grounding", "Params, grounding (M)"),
+    ("params_tracking", "Params, tracking (M)"),
+)
+
+
 @dataclass(frozen=True)
 class CostTable:
     columns: tuple[CostColumn, ...]
@@ -187,14 +196,17 @@ def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracke
     """A Table-2 column from ``nlbench profile --json``: thop-rule MACs (as the paper's "FLOPs"), median latency."""
     from nlbench.reported import canonical_name
 
+    def number(value: Any, scale: float = 1.0) -> float | None:
+        return float(value) / scale if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
     cells: dict[str, float | None] = {}
     for phase in ("grounding", "tracking"):
         data = _phase(profile, phase)
-        macs = data.get("macs_paper")
-        cells[f"flops_{phase}"] = float(macs) / 1e9 if isinstance(macs, (int, float)) else None
+        cells[f"flops_{phase}"] = number(data.get("macs_paper"), 1e9)  # the paper's "FLOPs" are thop MACs
+        cells[f"true_flops_{phase}"] = number(data.get("flops"), 1e9)
+        cells[f"params_{phase}"] = number(data.get("params_paper"), 1e6)
         latency = data.get("latency_ms")
-        median = latency.get("median") if isinstance(latency, Mapping) else None
-        cells[f"time_{phase}"] = float(median) if isinstance(median, (int, float)) else None
+        cells[f"time_{phase}"] = number(latency.get("median")) if isinstance(latency, Mapping) else None
     params = profile.get("params") or {}
     count = params.get("paper", params.get("total")) if isinstance(params, Mapping) else None
     cells["params_total"] = float(count) / 1e6 if isinstance(count, (int, float)) else None
@@ -203,7 +215,8 @@ def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracke
     for dataset in ("lasot", "tnl2k"):
         matches = [t for t in measured if t.dataset == dataset and t.canonical == canonical and t.auc is not None]
         cells[f"auc_{dataset}"] = matches[0].auc if matches else None
-    note = ", ".join(str(profile[k]) for k in ("device", "dtype") if profile.get(k))
+    meta = profile.get("meta") if isinstance(profile.get("meta"), Mapping) else {}
+    note = ", ".join(str(v) for v in (meta.get("device_name") or profile.get("device"), profile.get("dtype")) if v)
     return CostColumn(name=name, measured=True, cells=cells, note=note)
 
 
@@ -217,7 +230,7 @@ def build_cost_table(
             cells = {key: metrics[key][0] if key in metrics else None for key, _ in COST_ROWS}
             columns.append(CostColumn(name=tracker, measured=False, cells=cells, note="RTX 3090 (paper)"))
     columns += [profile_column(p, measured) for p in profiles]
-    return CostTable(columns=tuple(columns))
+    return CostTable(columns=tuple(columns), rows=COST_ROWS + (PROFILE_ROWS if profiles else ()))
 
 
 # ----------------------------------------------------------------------------------------------- deltas

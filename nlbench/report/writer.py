@@ -14,7 +14,9 @@ from nlbench.report.inputs import (
     MeasuredTracker,
     ReportInputError,
     evaluate_result_dirs,
+    grounding_record,
     load_eval_json,
+    load_evaluated_store,
     load_grounding,
     load_profile,
 )
@@ -67,30 +69,34 @@ def _safe_stem(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "dataset"
 
 
-def _percent(value: Any, unit: str | None) -> float | None:
+def _percent(value: Any) -> float | None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
-    # Grounding JSON states its unit; without one, values ≤ 1 are fractions.
-    if unit == "percent" or (unit is None and value > 1):
-        return float(value)
-    return float(value) * 100
+    # `nlbench ground` writes fractions (0.7007); accept percent from other tools (values above 1).
+    return float(value) if value > 1 else float(value) * 100
+
+
+def _first(data: Mapping[str, Any], *keys: str) -> Any:
+    return next((data[k] for k in keys if data.get(k) is not None), None)
 
 
 def _grounding_rows(grounding: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the grounding table; ``unit`` there is the sample unit (ref / expression), not a scale."""
     rows = []
     for g in grounding:
-        unit = g.get("unit") if g.get("unit") in ("percent", "fraction") else None
+        split = "/".join(str(x) for x in (g.get("split_by"), g.get("split")) if x)
         rows.append(
             {
                 "grounder": str(g.get("grounder", "?")),
-                "split": g.get("split"),
-                "accuracy": _percent(g.get("accuracy"), unit),
-                "acc_025": _percent(g.get("acc_025"), unit),
-                "acc_075": _percent(g.get("acc_075"), unit),
-                "mean_iou": _percent(g.get("mean_iou"), unit),
+                "split": split or None,
+                "unit": g.get("unit"),
+                "accuracy": _percent(_first(g, "accuracy", "acc@0.5")),
+                "acc_025": _percent(_first(g, "acc@0.25", "acc_025")),
+                "acc_075": _percent(_first(g, "acc@0.75", "acc_075")),
+                "mean_iou": _percent(g.get("mean_iou")),
                 "numerator": g.get("numerator"),
                 "denominator": g.get("denominator"),
-                "rule": g.get("rule"),
+                "rule": _first(g, "rule_text", "rule"),
             }
         )
     return rows
@@ -103,8 +109,12 @@ def _collect_measured(
     results: Sequence[str],
     root: str | Path | None,
     protocol: str | None,
+    store: str | Path | None,
 ) -> list[MeasuredTracker]:
     trackers = list(measured)
+    if store is not None:
+        for dataset in datasets:
+            trackers += load_evaluated_store(Path(store), dataset, protocol)
     for path in eval_json:
         trackers += load_eval_json(path)
     if results:
@@ -222,6 +232,7 @@ def write_report(
     grounding: Sequence[str | Path | Mapping[str, Any]] = (),
     include_reported: bool = False,
     protocol: str | None = None,
+    store: str | Path | None = None,
     title: str = "nlbench report",
     scale: str = "fraction",
 ) -> ReportPaths:
@@ -229,6 +240,7 @@ def write_report(
 
     Measured trackers come from ``measured`` objects, ``eval_json`` files (``nlbench eval --json``) and raw
     ``results`` folders (``NAME[@INIT]=DIR``, evaluated on the single dataset given, under ``root``).
+    ``store`` adds every run that ``nlbench eval`` filed under ``<store>/<dataset>/<protocol>/`` for ``datasets``.
     ``include_reported`` adds the published numbers of ``results/reported``. ``scale`` is the LaTeX/HTML
     comparison unit: ``"fraction"`` (the paper's 0.569) or ``"percent"``.
     """
@@ -237,9 +249,9 @@ def write_report(
     if scale not in ("fraction", "percent"):
         raise ReportInputError(f"scale {scale!r} must be 'fraction' or 'percent'")
     out = Path(out)
-    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol)
+    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol, store)
     profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
-    grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else dict(g) for g in grounding]
+    grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else grounding_record(g) for g in grounding]
     grounding_rows = _grounding_rows(grounding_data)
     all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if grounding_rows else [])
     ordered = order_datasets(all_datasets)
