@@ -14,13 +14,20 @@ from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
 
 
 def prepare_model(
-    model: nn.Module, checkpoint: str | Path | None, options: dict[str, Any], name: str, checkpoint_help: str
+    factory: Callable[[], nn.Module],
+    checkpoint: str | Path | None,
+    options: dict[str, Any],
+    name: str,
+    checkpoint_help: str,
 ) -> nn.Module:
-    """Load ``checkpoint`` strictly into ``model`` (random weights only when ``options['random_weights']``)."""
-    if checkpoint is None:
-        if not options.get("random_weights"):
-            raise CheckpointError(f"{name} needs its official weights. {checkpoint_help}")
-    else:
+    """Build ``factory()`` and load ``checkpoint`` strictly; random weights only when ``options['random_weights']``.
+
+    The checkpoint requirement is checked before the (large) model is built.
+    """
+    if checkpoint is None and not options.get("random_weights"):
+        raise CheckpointError(f"{name} needs its official weights. {checkpoint_help}")
+    model = factory()
+    if checkpoint is not None:
         load_strict(model, read_state_dict(checkpoint), str(checkpoint))
     return model.eval()
 

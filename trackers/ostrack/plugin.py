@@ -22,7 +22,7 @@ def _help(config_name: str) -> str:
 def _builder(config: OSTrackConfig, name: str, checkpoint_help: str):
     def build(checkpoint: str | Path | None = None, device: str = "cpu", **options: Any) -> OSTrackTracker:
         dev = torch_device(device)
-        network = prepare_model(OSTrack(config), checkpoint, options, name, checkpoint_help).to(dev)
+        network = prepare_model(lambda: OSTrack(config), checkpoint, options, name, checkpoint_help).to(dev)
         return OSTrackTracker(network, dev)
 
     return build

@@ -27,7 +27,7 @@ def _builder(config: StarkConfig, name: str, intervals: dict[str, int], checkpoi
     def build(checkpoint: str | Path | None = None, device: str = "cpu", **options: Any) -> StarkTracker:
         """Options: ``dataset`` (sets the template update interval, §3.1), ``update_interval`` (overrides it)."""
         dev = torch_device(device)
-        network = prepare_model(StarkST(config), checkpoint, options, name, checkpoint_help).to(dev)
+        network = prepare_model(lambda: StarkST(config), checkpoint, options, name, checkpoint_help).to(dev)
         interval = int(options.get("update_interval") or update_interval_for(options.get("dataset"), intervals))
         return StarkTracker(network, dev, interval)
 

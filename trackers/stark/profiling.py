@@ -1,0 +1,82 @@
+"""How STARK-ST is profiled: STARK's ``tracking/profile_model.py`` (baselines-spec §1, §7) as a ProfileSpec.
+
+The original counts a tracking step with two thop calls and adds them: (a) the backbone on the 320² search
+with no custom rule, (b) the transformer and both heads over the merged [template, dynamic template,
+search] features with STARK's own ``nn.MultiheadAttention`` rule. Inputs: batch 1, ``randn`` templates 128²
+and search 320², each with a ``rand > 0.5`` padding mask. Template backbone passes are cached by the tracker
+and excluded, as is the dynamic-template refresh (every 200 frames).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from nlbench.profile.macs import STARK_RULES
+from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec
+
+from .model import ST50, ST101, StarkConfig, StarkST
+
+PAPER_SOURCE = "JointNLT (CVPR 2023) Table 2 (VLTVG+STARK column): thop 0.0.31 MACs, RTX 3090 ms"
+VARIANTS: dict[str, StarkConfig] = {"st101": ST101, "st50": ST50}
+
+
+def _image(g: torch.Generator, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    image = torch.randn(1, 3, size, size, generator=g)
+    mask = torch.rand(1, size, size, generator=g) > 0.5
+    return image.to(device), mask.to(device)
+
+
+def make_inputs(config: StarkConfig):
+    def build(model: nn.Module, device: torch.device, g: torch.Generator) -> dict[str, Any]:
+        template1 = _image(g, config.template_size, device)
+        template2 = _image(g, config.template_size, device)
+        search = _image(g, config.search_size, device)
+        # seq_dict of the original: backbone outputs of [template1, template2, search] (not counted)
+        parts = [model.forward_backbone(*x) for x in (template1, template2, search)]
+        return {"search": search, "parts": parts}
+
+    return build
+
+
+def _backbone_call(model: nn.Module, x: dict[str, Any]) -> Any:
+    return model.forward_backbone(*x["search"])
+
+
+def _transformer_call(model: nn.Module, x: dict[str, Any]) -> Any:
+    return model.forward_transformer(x["parts"])
+
+
+def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> ProfileSpec:
+    """STARK-ST's ProfileSpec; ``variant`` 'st101' (Table 2's tracker) or 'st50'. Random weights."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown STARK variant {variant!r}; expected one of {sorted(VARIANTS)}")
+    config = VARIANTS[variant]
+    name = f"stark-{variant}"
+    tracking = PhaseSpec(
+        model_name=name,
+        make_inputs=make_inputs(config),
+        counts=(
+            CountPass(run=_backbone_call, label="backbone(search)"),
+            CountPass(run=_transformer_call, rules=STARK_RULES, label="transformer + box head + cls head"),
+        ),
+        includes=(
+            f"tracking step: ResNet backbone on the {config.search_size}² search + transformer over cached "
+            "template features + corner and score heads; template backbone passes and the dynamic-template "
+            "refresh excluded (STARK's profile_model.py; MACs with STARK's MHA rule)"
+        ),
+        paper=PaperFigures(macs=20.4e9, latency_ms=22.9, source=PAPER_SOURCE) if variant == "st101" else PaperFigures(),
+    )
+    return ProfileSpec(
+        name=name,
+        models={name: StarkST(config)},
+        phases={"tracking": tracking},
+        paper_params_from=("tracking",),
+        seed=seed,
+    )
+
+
+def profile_spec_st50(seed: int = 0, **options: Any) -> ProfileSpec:
+    return profile_spec("st50", seed=seed, **options)
