@@ -155,6 +155,8 @@ def run(
     shard: str | None = None,
     options: dict[str, Any] | None = None,
     progress: bool = True,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> RunSummary:
     """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``."""
     plugin = get_tracker(tracker)
@@ -191,8 +193,10 @@ def run(
             pending.append(seq)
     if not pending:
         return summary
+    if executor not in ("local", "ray"):
+        raise NlbenchError(f"unknown executor '{executor}'; choose local or ray")
     workers = max(1, min(workers, len(pending)))
-    if workers == 1:  # build before touching the output, so a missing checkpoint leaves nothing behind
+    if workers == 1 and executor == "local":  # build before touching the output, so a missing checkpoint leaves nothing behind
         _worker_init(plugin.name, checkpoint, device, options, None)
     start_manifest(out_dir, manifest)
 
@@ -206,7 +210,11 @@ def run(
         record_sequence(out_dir, name, record)
 
     bar = tqdm(total=len(pending), desc=f"{plugin.name} on {dataset} ({mode})", unit="seq", disable=not progress)
-    if workers == 1:
+    if executor == "ray":
+        for name, error, seconds, frames in _run_on_ray(plugin.name, checkpoint, device, options, pending, mode, out_dir, workers, ray_address):
+            finish(name, error, seconds, frames)
+            bar.update()
+    elif workers == 1:
         try:
             for seq in pending:
                 name, error, seconds = _run_one(seq, mode, out_dir, frame_bar=progress)
@@ -234,3 +242,30 @@ def run(
     bar.close()
     return summary
 
+
+
+def _run_on_ray(tracker_name, checkpoint, device, options, pending, mode, out_dir, workers, address):
+    """Distribute sequences over a Ray cluster: one actor per worker builds its tracker once.
+
+    Actors write result files themselves, so ``out_dir`` must be on a filesystem every node
+    sees (as on a SLURM cluster); the driver keeps ``run.json``.
+    """
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError:
+        raise NlbenchError("--executor ray needs Ray: pip install 'nlbench[ray]'") from None
+    if not ray.is_initialized():
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+
+    @ray.remote(num_gpus=1 if str(device).startswith("cuda") else 0)
+    class _Worker:
+        def __init__(self) -> None:
+            _worker_init(tracker_name, checkpoint, device, options, None)
+
+        def run(self, seq: Sequence) -> tuple[str, str | None, float, int]:
+            name, error, seconds = _run_one(seq, mode, Path(out_dir).resolve())
+            return name, error, seconds, len(seq)
+
+    pool = ActorPool([_Worker.remote() for _ in range(workers)])
+    yield from pool.map_unordered(lambda actor, seq: actor.run.remote(seq), pending)

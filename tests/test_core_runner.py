@@ -112,3 +112,17 @@ def test_killed_run_resumes_to_identical_files(tnl2k_root, tmp_path):
     assert leftovers == []
     statuses = json.loads((killed / "run.json").read_text())["sequences"]
     assert sorted(statuses) == many and all(v["status"] == "done" for v in statuses.values())
+
+
+def test_ray_executor_matches_local(tnl2k_root, tmp_path):
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra (pip install 'nlbench[ray]')")
+    local, distributed = tmp_path / "local", tmp_path / "ray"
+    run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:3], mode="bb", out=local, progress=False)
+    try:
+        summary = run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:3], mode="bb", out=distributed, workers=2,
+                      progress=False, executor="ray")
+    finally:
+        ray.shutdown()
+    assert summary.ok and sorted(summary.done) == NAMES[:3]
+    for name in NAMES[:3]:
+        assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes()

@@ -65,8 +65,12 @@ def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
 @click.option("--workers", default=1, show_default=True, help="Parallel processes, one tracker each.")
 @click.option("--shard", help="Run only shard k of n (k/n, numbered from 1), e.g. $SLURM_ARRAY_TASK_ID/8.")
 @click.option("--option", "-o", "option_pairs", multiple=True, help="Tracker option KEY=VALUE (e.g. verbatim_text=true); prefix grounder./tracker. for a part.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: a process pool; ray: actors on a Ray cluster (pip install 'nlbench[ray]').")
+@click.option("--ray-address", help="Ray cluster address (default: start or join a local Ray).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, workers, shard, option_pairs, quiet) -> None:
+def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, workers, shard, option_pairs,
+            executor, ray_address, quiet) -> None:
     """Run a tracker over a dataset and write raw results.
 
     \b
@@ -101,6 +105,8 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
         shard=shard,
         options=parse_options(option_pairs),
         progress=not quiet,
+        executor=executor,
+        ray_address=ray_address,
     )
     click.echo(
         f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "
