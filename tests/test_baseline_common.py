@@ -1,4 +1,4 @@
-"""Shared test-time geometry of STARK/OSTrack (baselines-spec §3.4, §4.4, §6) and safe checkpoint loading."""
+"""Shared test-time geometry of STARK/OSTrack (baselines-spec §3.4, §4.4, §6) and official-format checkpoints."""
 
 from __future__ import annotations
 
@@ -171,7 +171,17 @@ def test_checkpoint_with_code_is_refused(tmp_path) -> None:
 
 
 def test_load_strict_names_missing_and_wrong_shapes(tmp_path) -> None:
-    with pytest.raises(CheckpointError, match=r"1 missing \(e\.g\. fc\.bias\).*1 wrong shape"):
+    with pytest.raises(CheckpointError, match=r"missing keys 1 \(fc\.bias\).*shape mismatches 1"):
         load_strict(_Tiny(), {"fc.weight": torch.zeros(2, 2)}, "x.pth")
-    with pytest.raises(CheckpointError, match="does not exist"):
+    with pytest.raises(CheckpointError, match="not found"):
         read_state_dict(tmp_path / "absent.pth")
+
+
+def test_vltvg_style_checkpoint_with_argparse_namespace_loads(tmp_path) -> None:
+    import argparse
+
+    model = _Tiny()
+    torch.save({"model": model.state_dict(), "epoch": 89, "args": argparse.Namespace(lr=1e-4)}, tmp_path / "v.pth")
+    fresh = _Tiny()
+    load_strict(fresh, read_state_dict(tmp_path / "v.pth"), "v.pth")
+    assert torch.equal(fresh.fc.bias, model.fc.bias)
