@@ -113,3 +113,19 @@ def test_absent_root_names_source_and_env_var(tmp_path: Path, dataset: str):
     plugin = get_dataset(dataset)
     with pytest.raises(DatasetError, match=rf"root .*nowhere does not exist.*{plugin.env_var}"):
         plugin.load(tmp_path / "nowhere")
+
+
+def test_numbered_frames_behave_like_a_tuple_of_paths(tmp_path: Path):
+    import pickle
+
+    from nlbench.datasets.base import NumberedFrames
+
+    frames = NumberedFrames(tmp_path / "img", range(247, 251), 4, "jpg")
+    expected = tuple(tmp_path / "img" / f"{i:04d}.jpg" for i in range(247, 251))
+    assert len(frames) == 4 and frames[0] == expected[0] and frames[-1] == expected[-1]
+    assert tuple(frames) == expected and frames == expected and list(frames) == list(expected)
+    assert frames[1:] == expected[1:] and isinstance(frames[1:], NumberedFrames) and frames[::2] == expected[::2]
+    assert frames != expected[:3] and pickle.loads(pickle.dumps(frames)) == frames
+    assert frames + (tmp_path / "x.jpg",) == expected + (tmp_path / "x.jpg",)
+    with pytest.raises(IndexError):
+        frames[4]

@@ -9,6 +9,7 @@ where it applies, the line.
 
 from __future__ import annotations
 
+import collections.abc
 import csv
 import hashlib
 import io
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, overload
 from typing import Sequence as Seq
 
 import numpy as np
@@ -70,6 +71,70 @@ def bundled_attributes(table: str, attribute_names: Seq[str]) -> dict[str, dict[
     header, rows = read_bundled_table(table)
     index = [header.index(a) for a in attribute_names]
     return {name: {a: row[i] == "1" for a, i in zip(attribute_names, index)} for name, row in rows.items()}
+
+
+# ------------------------------------------------------------------------------------------------- frames
+
+
+class NumberedFrames(collections.abc.Sequence):
+    """Frame paths ``<folder>/<number:0{digits}d>.<ext>`` made on access: an immutable, tuple-like sequence.
+
+    LaSOT-test has 685k frames; building that many Path objects costs seconds on every load, and
+    evaluation never needs them.  Indexing gives a Path, slicing gives another NumberedFrames,
+    ``tuple(frames)`` the whole list; equality compares the paths with any sequence of paths.
+    """
+
+    __slots__ = ("folder", "numbers", "digits", "ext")
+
+    def __init__(self, folder: Path, numbers: range, digits: int, ext: str) -> None:
+        self.folder = Path(folder)
+        self.numbers = numbers
+        self.digits = digits
+        self.ext = ext
+
+    def _path(self, number: int) -> Path:
+        return self.folder / f"{number:0{self.digits}d}.{self.ext}"
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> NumberedFrames: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return NumberedFrames(self.folder, self.numbers[index], self.digits, self.ext)
+        return self._path(self.numbers[index])
+
+    def __iter__(self) -> Iterator[Path]:
+        return (self._path(n) for n in self.numbers)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NumberedFrames):
+            return (self.folder, self.numbers, self.digits, self.ext) == (other.folder, other.numbers, other.digits, other.ext) or tuple(self) == tuple(other)
+        if isinstance(other, collections.abc.Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: Iterable[Path]) -> tuple[Path, ...]:
+        return tuple(self) + tuple(other)
+
+    def __repr__(self) -> str:
+        if not self.numbers:
+            return f"NumberedFrames({str(self.folder)!r}, empty)"
+        return f"NumberedFrames({str(self[0])!r} … {self[-1].name!r}, {len(self)} frames)"
+
+    def __getstate__(self) -> tuple:
+        return (self.folder, self.numbers, self.digits, self.ext)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.folder, self.numbers, self.digits, self.ext = state
 
 
 # --------------------------------------------------------------------------------------------- text files
@@ -139,6 +204,9 @@ def read_boxes(path: Path, sequence: str | None = None) -> np.ndarray:
 def read_flags(path: Path, sequence: str | None = None, what: str = "flag file") -> np.ndarray:
     """0/1 flags separated by commas and/or line breaks (LaSOT keeps them on one line) as a bool array."""
     text = read_text(path, what, sequence)
+    tokens = [t for t in _SEPARATORS.split(text) if t]
+    if set(tokens) <= {"0", "1"}:  # the usual case, checked in C; anything else gets a located error below
+        return np.asarray(tokens) == "1" if tokens else np.zeros(0, dtype=bool)
     values: list[bool] = []
     for lineno, line in enumerate(text.split("\n"), start=1):
         for token in (t for t in _SEPARATORS.split(line.strip()) if t):

@@ -15,6 +15,7 @@ import numpy as np
 
 from nlbench.datasets.base import (
     OFFICIAL_LIST_SHA256,
+    NumberedFrames,
     VerifyReport,
     bundled_attributes,
     check_split,
@@ -76,7 +77,7 @@ def _read_sequence(
     attributes_dir: Path | None,
 ) -> Sequence:
     gt = read_boxes(folder / "groundtruth.txt", name)
-    frames = tuple(folder / "img" / f"{i:08d}.jpg" for i in range(1, len(gt) + 1))
+    frames = NumberedFrames(folder / "img", range(1, len(gt) + 1), 8, "jpg")
     language_path = folder / "nlp.txt"
     attributes: dict[str, bool] = {}
     if attributes_dir is not None and (attributes_dir / f"{name}.txt").is_file():

@@ -19,6 +19,7 @@ import numpy as np
 
 from nlbench.datasets.base import (
     OFFICIAL_LIST_SHA256,
+    NumberedFrames,
     VerifyReport,
     bundled_attributes,
     check_split,
@@ -161,7 +162,7 @@ def locate_query(target: OtbTarget, query_dirs: list[Path], skating: dict[str, s
     return None
 
 
-def frame_paths(target: OtbTarget, images: Path, n_rows: int) -> tuple[Path, ...]:
+def frame_paths(target: OtbTarget, images: Path, n_rows: int) -> NumberedFrames:
     """OTB-100 numbering (start frame, 4 or 5 digits) or a copy renumbered from 0001, by what exists."""
     layouts = [(target.start_frame, target.digits, target.ext), (target.start_frame, target.digits, "jpg"),
                (target.start_frame, target.digits, "png"), (1, 4, "jpg"), (1, 4, "png")]  # fmt: skip
@@ -170,7 +171,7 @@ def frame_paths(target: OtbTarget, images: Path, n_rows: int) -> tuple[Path, ...
         if (images / f"{cand[0]:0{cand[1]}d}.{cand[2]}").is_file():
             start, digits, ext = cand
             break
-    return tuple(images / f"{i:0{digits}d}.{ext}" for i in range(start, start + n_rows))
+    return NumberedFrames(images, range(start, start + n_rows), digits, ext)
 
 
 def _read_target(target: OtbTarget, root: Path, skating: dict[str, str]) -> Sequence:
