@@ -186,3 +186,16 @@ def test_paired_comparison():
     same = paired_comparison("x", a + rng.normal(0, 1, 60), "a", a)
     assert not same.significant or abs(same.mean_difference) < 0.5
     assert not paired_comparison("a", a, "a", a).significant
+
+
+@pytest.mark.parametrize("protocol", list(PROTOCOLS))
+def test_threshold_binning_equals_binary_search(protocol):
+    from nlbench.eval.metrics import thresholds_below
+
+    rules = PROTOCOLS[protocol]
+    rng = np.random.default_rng(3)
+    for thresholds, scale in ((rules.success_array, 1.0), (rules.precision_array, 60.0), (rules.norm_array, 0.6)):
+        exact = np.concatenate([thresholds, np.nextafter(thresholds, np.inf), np.nextafter(thresholds, -np.inf)])
+        values = np.concatenate([rng.random(5000) * scale, exact, [-1.0, np.inf, -np.inf, 0.0, 1e300, np.nan]])
+        values = np.concatenate([values, np.arange(0, 51) * 0.01, np.arange(0, 21) * 0.05, np.arange(0, 21) / 20])
+        np.testing.assert_array_equal(thresholds_below(values[None], thresholds)[0], np.searchsorted(thresholds, values, "left"))

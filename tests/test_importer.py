@@ -200,3 +200,42 @@ def test_otb_aliases(tmp_path):
     assert found["Biker"] == [root / "Biker.txt"] and found["Bird1"] == []
     # case-sensitive names elsewhere
     assert find_result_files(root, ["biker"]) == {"biker": []}
+
+
+def test_disk_cache_serves_a_new_process(tmp_path, monkeypatch):
+    from nlbench.store import importer
+
+    root = _results(tmp_path / "r", ["a", "b"], text="1\t2\t3\t4\n5\t6\t7\t8\n")
+    paths = [root / "a.txt", root / "b.txt"]
+    first = importer.read_result_files(paths)
+    clear_cache()  # as a fresh process: nothing in memory
+
+    def no_parsing(path, strict):
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(importer, "_parse_path", no_parsing)
+    again = importer.read_result_files(paths)
+    assert [a.tolist() for a in again] == [f.tolist() for f in first]
+    monkeypatch.undo()
+    # a rewritten file is parsed again, the other still comes from the bundle
+    (root / "b.txt").write_text("9 9 9 9\n")
+    os.utime(root / "b.txt", ns=(5, 5_000_000_000))
+    clear_cache()
+    assert importer.read_result_files(paths)[1].tolist() == [[9, 9, 9, 9]]
+    # strict and default parses are cached separately
+    clear_cache()
+    assert importer.read_result_files(paths[:1], strict=True)[0].tolist() == first[0].tolist()
+    clear_cache(disk=True)
+    assert not any(importer._bundle_dir().glob("*.npz"))
+
+
+def test_many_files_in_threads_keep_order(tmp_path):
+    from nlbench.store import importer
+
+    root = tmp_path / "r"
+    root.mkdir()
+    for i in range(40):
+        (root / f"s{i}.txt").write_text(f"{i} 0 1 1\n" * (i + 1))
+    values = importer.read_result_files([root / f"s{i}.txt" for i in range(40)], disk_cache=False, workers=3)
+    assert [v.shape[0] for v in values] == list(range(1, 41))
+    assert [v[0, 0] for v in values] == list(range(40))

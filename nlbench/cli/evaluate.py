@@ -33,6 +33,7 @@ def _common(func):
         ),
         click.option("--split", default=None, help="Dataset split (default: the dataset's test split)."),
         click.option("--skip-missing", is_flag=True, help="Drop sequences some tracker has no result for (from every tracker)."),
+        click.option("--no-cache", is_flag=True, help="Parse every result file again (no on-disk cache of parsed files)."),
         click.option(
             "--strict-reference",
             is_flag=True,
@@ -44,7 +45,7 @@ def _common(func):
     return func
 
 
-def _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, bootstrap):
+def _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap):
     from nlbench.eval import evaluate
     from nlbench.eval.sources import load_sequences, parse_results_option
 
@@ -59,6 +60,7 @@ def _run_evaluation(dataset, root, results, sequences, protocol, split, skip_mis
         skip_missing=skip_missing,
         strict=strict_reference,
         bootstrap=bootstrap,
+        cache=not no_cache,
     )
     return result, sources
 
@@ -90,7 +92,7 @@ def format_table(result) -> str:
 @click.option("--bootstrap/--no-bootstrap", default=True, show_default=True, help="95% bootstrap interval of AUC over sequences (seeded).")
 @click.option("--store", "store", default="results/evaluated", show_default=True, metavar="DIR", help="Keep each tracker's entry for the leaderboard here.")
 @click.option("--no-store", is_flag=True, help="Do not keep the evaluation for the leaderboard.")
-def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, json_out, bootstrap, store, no_store):
+def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, json_out, bootstrap, store, no_store):
     """Score tracking results: AUC (success), OP50, OP75, precision@20px, normalized precision@0.20.
 
     \b
@@ -105,7 +107,9 @@ def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, s
     """
     from nlbench.io import atomic_write_json
 
-    result, sources = _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, bootstrap)
+    result, sources = _run_evaluation(
+        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap
+    )
     click.echo(f"{dataset} — protocol {result.protocol.name}")
     click.echo(format_table(result))
     if result.skipped:
@@ -128,7 +132,7 @@ def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, s
 @_common
 @click.option("--alpha", default=0.05, show_default=True, help="Significance level.")
 @click.option("--json", "json_out", default=None, metavar="OUT.json", help="Write the test results.")
-def compare_cmd(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, alpha, json_out):
+def compare_cmd(dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, alpha, json_out):
     """Is tracker A's AUC really different from B's? Paired bootstrap + Wilcoxon signed-rank over sequences.
 
     \b
@@ -142,7 +146,9 @@ def compare_cmd(dataset, root, results, sequences, protocol, split, skip_missing
 
     if len(results) != 2:
         raise EvaluationError("compare needs exactly two --results NAME=DIR")
-    result, _ = _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, strict_reference, False)
+    result, _ = _run_evaluation(
+        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, False
+    )
     (a_name, a), (b_name, b) = result.trackers.items()
     comparison = paired_comparison(a_name, a.sequence_auc, b_name, b.sequence_auc, alpha=alpha)
     click.echo(f"{dataset} — protocol {result.protocol.name}")

@@ -21,7 +21,7 @@ from nlbench.eval.attributes import attribute_order
 from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, sequence_curves
 from nlbench.eval.protocols import Protocol, get_protocol
 from nlbench.eval.statistics import bootstrap_ci
-from nlbench.store.importer import find_result_files, otb_aliases, read_result_file
+from nlbench.store.importer import find_result_files, otb_aliases, read_result_file, read_result_files
 from nlbench.types import Sequence
 
 __all__ = ["EvaluationResult", "TrackerEvaluation", "evaluate", "lasot_quirks"]
@@ -155,15 +155,16 @@ def _load_runs(
     names: list[str],
     aliases: Mapping[str, Iterable[str]] | None,
     strict: bool,
+    cache: bool = True,
 ) -> tuple[dict[str, list[np.ndarray] | None], str]:
     """Per sequence: the result arrays of every run, or None when missing; plus where they came from."""
+    runs: dict[str, list[np.ndarray] | None] = {name: None for name in names}
     if isinstance(source, Mapping):
-        runs: dict[str, list[np.ndarray] | None] = {}
         for name in names:
             value = source.get(name)
             if value is None:
-                runs[name] = None
-            elif isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
+                continue
+            if isinstance(value, (list, tuple)) and value and isinstance(value[0], np.ndarray):
                 runs[name] = [np.asarray(v, dtype=np.float64).reshape(-1, 4) for v in value]  # several runs
             else:
                 runs[name] = [np.asarray(value, dtype=np.float64).reshape(-1, 4)]
@@ -173,16 +174,18 @@ def _load_runs(
         files = find_result_files(directory, names, aliases)
     except ResultFormatError as exc:
         raise ResultFormatError(f"tracker {tracker}: {exc}") from None
-    runs = {}
-    for name in names:
-        paths = files.get(name) or []
-        if not paths:
-            runs[name] = None
-            continue
-        try:
-            runs[name] = [read_result_file(p, strict=strict) for p in paths]
-        except ResultFormatError as exc:
-            raise ResultFormatError(f"tracker {tracker}, sequence {name}: {exc}") from None
+    flat = [(name, path) for name in names for path in files.get(name) or []]
+    try:
+        arrays = read_result_files([path for _, path in flat], strict=strict, disk_cache=cache)
+    except ResultFormatError:
+        for name, path in flat:  # find the file again to name its sequence
+            try:
+                read_result_file(path, strict=strict)
+            except ResultFormatError as exc:
+                raise ResultFormatError(f"tracker {tracker}, sequence {name}: {exc}") from None
+        raise
+    for (name, _), values in zip(flat, arrays):
+        runs[name] = (runs[name] or []) + [values]
     return runs, str(directory)
 
 
@@ -195,6 +198,7 @@ def evaluate(
     strict: bool = False,
     bootstrap: bool = True,
     aliases: Mapping[str, Iterable[str]] | None = None,
+    cache: bool = True,
 ) -> EvaluationResult:
     """Score every tracker of ``results`` on ``sequences`` under ``protocol``.
 
@@ -204,6 +208,8 @@ def evaluate(
     :class:`EvaluationError` unless ``skip_missing``, which removes that sequence
     from every tracker ("over K / N sequences").  ``strict`` reads files as
     pytracking does (tab, then comma).  OTB99 name aliases apply automatically.
+    ``cache`` keeps parsed files on disk (``nlbench.config.cache_dir()``) for the
+    next process; the in-memory cache is always used.
     """
     rules = get_protocol(protocol)
     if not results:
@@ -220,7 +226,7 @@ def evaluate(
     loaded: dict[str, dict[str, list[np.ndarray] | None]] = {}
     missing: dict[str, list[str]] = {}
     for tracker, source in results.items():
-        runs, origin = _load_runs(tracker, source, names, aliases, strict)
+        runs, origin = _load_runs(tracker, source, names, aliases, strict, cache)
         loaded[tracker] = runs
         for name in names:
             if runs[name] is None:

@@ -46,18 +46,22 @@ def load_sequences(
     if plugin.kind != "tracking":
         raise EvaluationError(f"dataset '{dataset}' is a {plugin.kind} dataset; use 'nlbench ground' for it")
     path = resolve_root(plugin, root)
-    kwargs = {}
+    kwargs: dict[str, object] = {}
+    try:
+        parameters = inspect.signature(plugin.load).parameters
+    except (TypeError, ValueError):  # callables without a signature
+        parameters = {}
+    if "with_frames" in parameters:
+        kwargs["with_frames"] = False  # evaluation never reads images; frame lists are costly on LaSOT
+    selected = False
     if names is not None:
-        try:
-            parameters = inspect.signature(plugin.load).parameters
-        except (TypeError, ValueError):  # callables without a signature
-            parameters = {}
         for keyword in ("names", "sequences"):
             if keyword in parameters:
                 kwargs[keyword] = list(names)
+                selected = True
                 break
     sequences = list(plugin.load(path, split or plugin.default_split, **kwargs))
-    if names is None or kwargs:
+    if names is None or selected:
         return sequences  # the loader selected (and checked) the names itself
     by_name = {s.name: s for s in sequences}
     absent = [n for n in names if n not in by_name]

@@ -40,6 +40,7 @@ __all__ = [
     "otb_aliases",
     "parse_result_bytes",
     "read_result_file",
+    "read_result_files",
 ]
 
 #: Files beside ``<seq>.txt`` that are not box results (eval-spec §4.1-4.2; ours: ``_ground``).
@@ -234,17 +235,63 @@ def _first_strict_failure(text: str) -> int:
 
 
 # --------------------------------------------------------------------------- caching
-
+#
+# Two levels, both keyed by (resolved path, size, mtime_ns, strict): an in-memory
+# LRU for a long-lived process, and one bundle per results directory under
+# ``nlbench.config.cache_dir()/parsed-results/`` so that the next ``nlbench eval``
+# process skips parsing too.  A changed file changes its key and is parsed again.
 
 _CACHE_SIZE = 4096
-_cache: OrderedDict[tuple[str, int, int, bool], np.ndarray] = OrderedDict()
+_Key = tuple[str, int, int, bool]
+_cache: OrderedDict[_Key, np.ndarray] = OrderedDict()
 _cache_lock = threading.Lock()
+_BUNDLE_VERSION = 1
 
 
-def clear_cache() -> None:
-    """Forget every parsed file (tests; long-lived processes after bulk rewrites)."""
+def clear_cache(disk: bool = False) -> None:
+    """Forget every parsed file in memory (and on disk with ``disk=True``)."""
     with _cache_lock:
         _cache.clear()
+    if disk:
+        import shutil
+
+        shutil.rmtree(_bundle_dir(), ignore_errors=True)
+
+
+def _key(path: Path, strict: bool) -> _Key:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ResultFormatError(f"{path}: result file not found") from None
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, strict)
+
+
+def _remember(key: _Key, values: np.ndarray) -> np.ndarray:
+    values.setflags(write=False)
+    with _cache_lock:
+        _cache[key] = values
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return values
+
+
+def _recall(key: _Key) -> np.ndarray | None:
+    with _cache_lock:
+        values = _cache.get(key)
+        if values is not None:
+            _cache.move_to_end(key)
+        return values
+
+
+def _parse_path(path: Path, strict: bool) -> np.ndarray:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ResultFormatError(f"{path}: result file not found") from None
+    except OSError as exc:
+        raise ResultFormatError(f"{path}: cannot read the result file ({exc.strerror})") from None
+    return parse_result_bytes(data, str(path), strict=strict)
 
 
 def read_result_file(path: str | os.PathLike, strict: bool = False) -> np.ndarray:
@@ -256,27 +303,115 @@ def read_result_file(path: str | os.PathLike, strict: bool = False) -> np.ndarra
     reader's.  The returned array is read-only and shared between callers.
     """
     path = Path(path)
+    key = _key(path, strict)
+    cached = _recall(key)
+    if cached is not None:
+        return cached
+    return _remember(key, _parse_path(path, strict))
+
+
+def read_result_files(
+    paths: Iterable[str | os.PathLike],
+    strict: bool = False,
+    disk_cache: bool = True,
+    workers: int | None = None,
+) -> list[np.ndarray]:
+    """:func:`read_result_file` for many files: cached on disk per directory, parsed in threads.
+
+    numpy releases the GIL in the array operations of the parser, so a couple
+    of threads help on the large files of long benchmarks.
+    """
+    paths = [Path(p) for p in paths]
+    keys = [_key(p, strict) for p in paths]
+    out: list[np.ndarray | None] = [_recall(k) for k in keys]
+    todo = [i for i, v in enumerate(out) if v is None]
+    bundles: dict[Path, dict[_Key, np.ndarray]] = {}
+    if disk_cache and todo:
+        for directory in {paths[i].parent for i in todo}:
+            bundles[directory] = _load_bundle(directory)
+        for i in todo:
+            hit = bundles[paths[i].parent].get(keys[i])
+            if hit is not None:
+                out[i] = _remember(keys[i], hit)
+        todo = [i for i in todo if out[i] is None]
+    if todo:
+        n_workers = workers or min(4, os.cpu_count() or 1)
+        if n_workers > 1 and len(todo) > 8:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(n_workers) as pool:
+                parsed = list(pool.map(lambda i: _parse_path(paths[i], strict), todo))
+        else:
+            parsed = [_parse_path(paths[i], strict) for i in todo]
+        for i, values in zip(todo, parsed):
+            out[i] = _remember(keys[i], values)
+        if disk_cache:
+            for directory in {paths[i].parent for i in todo}:
+                fresh = {keys[i]: out[i] for i in range(len(paths)) if paths[i].parent == directory}
+                _save_bundle(directory, {**bundles.get(directory, {}), **fresh})
+    return out  # type: ignore[return-value]
+
+
+def _bundle_dir() -> Path:
+    from nlbench.config import cache_dir
+
+    return cache_dir() / "parsed-results"
+
+
+def _bundle_path(directory: Path) -> Path:
+    import hashlib
+
+    digest = hashlib.sha256(str(directory.resolve()).encode("utf-8")).hexdigest()[:24]
+    return _bundle_dir() / f"{digest}.npz"
+
+
+def _load_bundle(directory: Path) -> dict[_Key, np.ndarray]:
+    """The parsed files of ``directory`` still valid on disk; {} when absent or unreadable."""
+    import json
+
+    path = _bundle_path(directory)
     try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise ResultFormatError(f"{path}: result file not found") from None
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, strict)
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached
+        with np.load(path, allow_pickle=False) as bundle:
+            index = json.loads(bundle["index"].tobytes().decode("utf-8"))
+            if index.get("version") != _BUNDLE_VERSION or index.get("directory") != str(directory.resolve()):
+                return {}
+            data, offsets = bundle["data"], bundle["offsets"]
+    except (OSError, ValueError, KeyError):
+        return {}  # no bundle yet, or a damaged one: parse again
+    entries = {}
+    for n, (name, size, mtime_ns, strict) in enumerate(index["files"]):
+        key = (str(directory.resolve() / name), int(size), int(mtime_ns), bool(strict))
+        entries[key] = data[offsets[n] : offsets[n + 1]]
+    return entries
+
+
+def _save_bundle(directory: Path, entries: dict[_Key, np.ndarray]) -> None:
+    import io
+    import json
+
+    from nlbench.io import atomic_write_bytes
+
+    root = str(directory.resolve())
+    keep = [(k, v) for k, v in entries.items() if os.path.dirname(k[0]) == root]
+    if not keep:
+        return
+    index = {
+        "version": _BUNDLE_VERSION,
+        "directory": root,
+        "files": [[os.path.basename(k[0]), k[1], k[2], k[3]] for k, _ in keep],
+    }
+    lengths = [len(v) for _, v in keep]
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        index=np.frombuffer(json.dumps(index).encode("utf-8"), dtype=np.uint8),
+        data=np.concatenate([v for _, v in keep]) if keep else np.empty((0, 4)),
+        offsets=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+    )
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ResultFormatError(f"{path}: cannot read the result file ({exc.strerror})") from None
-    values = parse_result_bytes(data, str(path), strict=strict)
-    values.setflags(write=False)
-    with _cache_lock:
-        _cache[key] = values
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return values
+        atomic_write_bytes(_bundle_path(directory), buffer.getvalue())
+    except OSError:
+        pass  # a read-only cache only costs speed
 
 
 # --------------------------------------------------------------------------- layouts

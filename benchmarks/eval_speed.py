@@ -1,0 +1,184 @@
+"""How long does ``nlbench eval`` take on a LaSOT-sized set?
+
+Builds, in a temporary folder, a LaSOT-shaped tree with the 280 Protocol-II test
+names (eval-spec §3.1) and 685,360 GT rows in all (lengths 1,000-9,999, as the
+real split), plus the results of 3 trackers in three real formats: JointNLT's
+tab-separated integers, nlbench's tab-separated ``%.4f`` and got10k's
+comma-separated ``%.3f``.  Then times the evaluation of all three trackers:
+
+* in-process: dataset loading, result parsing (cold, then warm from the
+  importer's cache) and scoring, separately and end to end;
+* as a user runs it: ``nlbench eval ...`` in a fresh subprocess (cold parse).
+
+Usage::
+
+    python benchmarks/eval_speed.py [--repeat 3] [--keep DIR] [--frames 685360]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+# eval-spec §3.1: the LaSOT Protocol II test list by class.
+_TEST_SPLIT = """
+airplane 1,9,13,15; basketball 1,6,7,11; bear 2,4,6,17; bicycle 2,7,9,18; bird 2,3,15,17; boat 3,4,12,17;
+book 3,10,11,19; bottle 1,12,14,18; bus 2,5,17,19; car 2,6,9,17; cat 1,3,18,20; cattle 2,7,12,13;
+chameleon 3,6,11,20; coin 3,6,7,18; crab 3,6,12,18; crocodile 3,4,10,14; cup 1,4,7,17; deer 4,8,10,14;
+dog 1,7,15,19; drone 2,7,13,15; electricfan 1,10,18,20; elephant 1,12,16,18; flag 2,3,5,9; fox 2,3,5,20;
+frog 3,4,9,20; gametarget 1,2,7,13; gecko 1,5,16,19; giraffe 2,10,13,15; goldfish 3,7,8,10; gorilla 4,6,9,13;
+guitar 3,8,10,16; hand 2,3,9,16; hat 1,2,5,18; helmet 5,11,13,19; hippo 1,7,9,20; horse 1,4,12,15;
+kangaroo 2,5,11,14; kite 4,6,10,15; leopard 1,7,16,20; licenseplate 6,12,13,15; lion 1,5,12,20;
+lizard 1,3,6,13; microphone 2,6,14,16; monkey 3,4,9,17; motorcycle 1,3,9,18; mouse 1,8,9,17; person 1,5,10,12;
+pig 2,10,13,18; pool 3,7,12,15; rabbit 10,13,17,19; racing 10,15,16,20; robot 1,5,8,19; rubicCube 1,6,14,19;
+sepia 6,8,13,16; shark 2,3,5,6; sheep 3,5,7,9; skateboard 3,8,16,19; spider 14,16,18,20; squirrel 8,11,13,19;
+surfboard 4,5,8,12; swing 10,14,17,20; tank 6,9,14,16; tiger 4,6,12,18; train 1,7,11,20; truck 3,6,7,16;
+turtle 5,8,9,16; umbrella 2,9,17,19; volleyball 1,13,18,19; yoyo 7,15,17,19; zebra 10,14,16,17
+"""
+_SPLIT_SHA256 = "bd1b390c17fcc19bd6d0b7e738b56a3854e1f38489008f8ee361339646c1da2c"
+LASOT_TEST_FRAMES = 685_360
+
+
+def lasot_test_names() -> list[str]:
+    names = []
+    for entry in _TEST_SPLIT.replace("\n", " ").split(";"):
+        cls, ids = entry.split()
+        names += [f"{cls}-{k}" for k in ids.split(",")]
+    digest = hashlib.sha256(("\n".join(sorted(names)) + "\n").encode()).hexdigest()
+    assert digest == _SPLIT_SHA256, "the LaSOT test list does not match eval-spec §3.1"
+    return names
+
+
+def sequence_lengths(n_sequences: int, total: int, rng: np.random.Generator) -> np.ndarray:
+    """Lengths in [1000, 9999] (LaSOT's range) with a long tail, summing exactly to ``total``."""
+    if not 1000 * n_sequences <= total <= 9999 * n_sequences:
+        raise ValueError(f"{total} frames cannot be split into {n_sequences} sequences of 1000-9999 frames")
+    lengths = np.clip(1000 + rng.exponential(total / n_sequences - 1000, n_sequences), 1000, 9999).astype(np.int64)
+    while (diff := total - int(lengths.sum())) != 0:
+        room = (9999 - lengths) if diff > 0 else (lengths - 1000)
+        movable = np.flatnonzero(room > 0)
+        step = np.minimum(room[movable], max(1, abs(diff) // movable.size))
+        step = np.minimum(np.cumsum(step), abs(diff)) - np.concatenate(([0], np.minimum(np.cumsum(step), abs(diff))[:-1]))
+        lengths[movable] += np.sign(diff) * step
+    return lengths
+
+
+def _write_rows(path: Path, rows: np.ndarray, fmt: str, sep: str) -> None:
+    with path.open("w") as fh:
+        np.savetxt(fh, rows, fmt=fmt, delimiter=sep)
+
+
+def build(root: Path, total_frames: int, seed: int = 0) -> tuple[Path, dict[str, Path], int]:
+    """LaSOT-shaped dataset tree + 3 trackers' results under ``root``; returns (dataset root, results, frames)."""
+    rng = np.random.default_rng(seed)
+    names = lasot_test_names()
+    lengths = sequence_lengths(len(names), total_frames, rng)
+    data = root / "LaSOT"
+    formats = {"jointnlt_int_tab": ("%d", "\t"), "nlbench_4f_tab": ("%.4f", "\t"), "got10k_3f_comma": ("%.3f", ",")}
+    results = {label: root / "results" / label for label in formats}
+    for d in results.values():
+        d.mkdir(parents=True)
+    for name, n in zip(names, lengths):
+        folder = data / name.split("-")[0] / name
+        (folder / "img").mkdir(parents=True)
+        xy = rng.integers(0, 600, (n, 2))
+        wh = rng.integers(10, 200, (n, 2))
+        gt = np.concatenate([xy, wh], axis=1)
+        absent = rng.random(n) < 0.03
+        absent[0] = False
+        gt[absent & (rng.random(n) < 0.5)] = 0
+        _write_rows(folder / "groundtruth.txt", gt, "%d", ",")
+        flags = ",".join("1" if a else "0" for a in absent)
+        (folder / "full_occlusion.txt").write_text(flags)
+        (folder / "out_of_view.txt").write_text(",".join("0" * n))
+        (folder / "nlp.txt").write_text(f"the {name.split('-')[0]} in the middle")
+        for k, (label, (fmt, sep)) in enumerate(formats.items()):
+            pred = gt + rng.normal(0, 3 + 5 * k, (n, 4))
+            pred[:, 2:] = np.maximum(pred[:, 2:], 10)
+            if fmt == "%d":
+                pred = np.trunc(pred)  # JointNLT writes int(), i.e. truncation
+            _write_rows(results[label] / f"{name}.txt", pred, fmt, sep)
+            (results[label] / f"{name}_time.txt").write_text("0.02\n" * n)
+    return data, results, int(lengths.sum())
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median reported)")
+    parser.add_argument("--frames", type=int, default=LASOT_TEST_FRAMES, help="total GT rows")
+    parser.add_argument("--keep", type=Path, default=None, help="build the set here and keep it")
+    args = parser.parse_args(argv)
+
+    from nlbench.eval import evaluate
+    from nlbench.eval.sources import load_sequences
+    from nlbench.store import importer
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="nlbench-eval-speed-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        build_s, (data, results, frames) = _timed(lambda: build(workdir, args.frames))
+        size_mb = sum(p.stat().st_size for d in results.values() for p in d.glob("*.txt") if not p.name.endswith("_time.txt")) / 1e6
+        print(f"built {len(lasot_test_names())} sequences, {frames:,} frames, 3 trackers ({size_mb:.1f} MB of results) in {build_s:.1f} s")
+        print(f"cores available: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
+
+        rows = {"load dataset": [], "parse cold": [], "parse warm": [], "score (3 trackers)": [], "in-process total, cold": [], "in-process total, warm": []}
+        names = lasot_test_names()
+        for _ in range(args.repeat):
+            importer.clear_cache()
+            t_load, sequences = _timed(lambda: load_sequences("lasot", data))
+            t_cold, _ = _timed(lambda: [importer.read_result_file(d / f"{n}.txt") for d in results.values() for n in names])
+            t_warm, _ = _timed(lambda: [importer.read_result_file(d / f"{n}.txt") for d in results.values() for n in names])
+            t_score, _ = _timed(lambda: evaluate(sequences, results, "lasot"))  # files cached: scoring only
+            importer.clear_cache()
+            t_total_cold, _ = _timed(lambda: evaluate(load_sequences("lasot", data), results, "lasot"))
+            t_total_warm, result = _timed(lambda: evaluate(load_sequences("lasot", data), results, "lasot"))
+            for key, value in zip(rows, (t_load, t_cold, t_warm, t_score, t_total_cold, t_total_warm)):
+                rows[key].append(value)
+
+        command = [*_nlbench_command(), "eval", "--dataset", "lasot", "--root", str(data), "--no-store"]
+        for label, d in results.items():
+            command += ["--results", f"{label}={d}"]
+        subprocess_times = []
+        for _ in range(args.repeat):
+            t_sub, proc = _timed(lambda: subprocess.run(command, capture_output=True, text=True))
+            if proc.returncode != 0:
+                print(proc.stdout, proc.stderr)
+                return 1
+            subprocess_times.append(t_sub)
+        rows["nlbench eval (subprocess)"] = subprocess_times
+        print(f"\nmedian of {args.repeat} (seconds):")
+        for key, values in rows.items():
+            print(f"  {key:28s} {statistics.median(values):7.3f}")
+        print("\n" + proc.stdout.strip())
+        for name, t in result.trackers.items():
+            print(f"  {name}: AUC {t.auc:.4f}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _nlbench_command() -> list[str]:
+    """The console script beside this interpreter (the venv's), else the one on PATH."""
+    beside = Path(sys.executable).with_name("nlbench")
+    return [str(beside)] if beside.exists() else [shutil.which("nlbench") or "nlbench"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
