@@ -67,6 +67,9 @@ def test_reader_custom_dataset_and_attribute_names(tmp_path: Path):
     assert [s.name for s in seqs] == ["s2", "s1"]
     assert seqs[1].attributes == {"X": True, "Y": False, "Z": True}
     assert seqs[0].attributes == {} and seqs[0].dataset == "synth"
+    with pytest.raises(DatasetError, match=r"'synth': 1 of 1 sequences missing.*NLBENCH_SYNTH_ROOT") as err:
+        read_tnl2k_sequences(tmp_path, names=["s3"], dataset="synth")
+    assert "TNL2K" not in str(err.value)
 
 
 def test_reader_errors_name_the_file_and_line(tmp_path: Path):

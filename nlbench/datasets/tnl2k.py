@@ -142,7 +142,11 @@ def read_tnl2k_sequences(
     ``names=None`` reads every subfolder, sorted by name; otherwise the given names in that order,
     and any absent one is a DatasetError listing the first few and the count.
     """
-    return _read_sequences(Path(root), names, dataset, tuple(attribute_names))
+    if dataset == "tnl2k":
+        return _read_sequences(Path(root), names, dataset, tuple(attribute_names))
+    # another dataset in this layout: its errors must not send the user to TNL2K
+    source, env_var = f"the '{dataset}' dataset", f"NLBENCH_{dataset.upper()}_ROOT"
+    return _read_sequences(Path(root), names, dataset, tuple(attribute_names), source=source, env_var=env_var)
 
 
 def _test_root(root: Path) -> Path:
