@@ -170,3 +170,13 @@ def test_standard_rule_needs_image_size_and_mixed_splits_refused(coco: Path):
         score_records(records, "loose")
     with pytest.raises(ResultFormatError, match="not found"):
         load_predictions(Path("/nonexistent/pred.csv"))
+
+
+def test_a_tracker_that_cannot_ground_is_refused(coco: Path, monkeypatch):
+    import nlbench.registry as registry
+    from nlbench.errors import PluginError
+
+    plugin = TrackerPlugin(name="csrt", description="", build=lambda **kw: object(), grounder=False)
+    monkeypatch.setattr(registry, "get_tracker", lambda name: plugin)
+    with pytest.raises(PluginError, match="'csrt' is not a grounder"):
+        run_grounding("csrt", "refcocog", coco, progress=False)
