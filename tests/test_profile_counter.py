@@ -236,3 +236,19 @@ def test_true_flops_leave_parameters_trainable():
     model = nn.Sequential(nn.Embedding(3, 4))
     count_flops(lambda: model[0].weight.unsqueeze(0) @ torch.ones(4, 1), [model])
     assert model[0].weight.requires_grad
+
+
+def test_profile_json_round_trip_to_cost_rows(tmp_path):
+    from nlbench.errors import ResultFormatError
+    from nlbench.io import atomic_write_json
+    from nlbench.profile.table import cost_rows, load_profile_json
+
+    path = atomic_write_json(tmp_path / "toy.json", profile(_toy_spec("toy", ("grounding", "tracking"), 2.9e3),
+                                                            iterations=1, warmup=0).as_json())
+    rows = cost_rows([load_profile_json(path)])
+    assert [r["phase"] for r in rows] == ["grounding", "tracking"]
+    assert rows[0]["macs_paper"] == 11_542 and rows[0]["macs_published"] == 11.5e3
+    assert rows[1]["params_paper"] == 2_903 and rows[1]["params_published"] == 2.9e3 and rows[1]["latency_n"] == 1
+    (tmp_path / "bad.json").write_text('{"tracker": "x"}')
+    with pytest.raises(ResultFormatError, match="bad.json.*lacks device"):
+        load_profile_json(tmp_path / "bad.json")

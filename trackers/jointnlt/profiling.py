@@ -81,7 +81,7 @@ def profile_spec(config: str | JointNLTConfig = JOINTNLT_SWIN_B, seed: int = 0, 
         counts=(CountPass(run=_grounding_call, label="model(text, template, None, search, 'grounding')"),),
         timed=_timed_grounding,
         includes=(
-            "grounding: BERT + search backbone + relation encoder + target decoder + head + RoI "
+            "BERT + search backbone + relation encoder + target decoder + head + RoI "
             f"({cfg.search_size}² image, {cfg.max_query_len} tokens, zero template slot), as the paper"
         ),
         paper=PaperFigures(macs=34.9e9, latency_ms=34.8, source=PAPER_SOURCE) if official else PaperFigures(),
@@ -92,7 +92,7 @@ def profile_spec(config: str | JointNLTConfig = JOINTNLT_SWIN_B, seed: int = 0, 
         counts=(CountPass(run=_tracking_call, label="model(text, template, None, search, 'tracking')"),),
         timed=_timed_tracking,
         includes=(
-            "tracking, no temporal clue (SGTM not run), as the paper: MACs/FLOPs include BERT and the "
+            "no temporal clue (SGTM not run), as the paper: MACs/FLOPs include BERT and the "
             f"{cfg.template_size}² template backbone pass (the original's thop call); latency excludes the "
             "cached text and template (the original's forward_test)"
         ),

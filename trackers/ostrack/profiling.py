@@ -45,7 +45,7 @@ def profile_spec(variant: str = "384", seed: int = 0, **_options: Any) -> Profil
         make_inputs=make_inputs(config),
         counts=(CountPass(run=_forward, label="model(template, search)"),),
         includes=(
-            f"tracking step: ViT-B with candidate elimination over the {config.template_size}² template and "
+            f"ViT-B with candidate elimination over the {config.template_size}² template and "
             f"{config.search_size}² search (the template is re-encoded every frame) + centre head; "
             "no CE template mask, as OSTrack's profile_model.py"
         ),

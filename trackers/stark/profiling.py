@@ -63,7 +63,7 @@ def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> Prof
             CountPass(run=_transformer_call, rules=STARK_RULES, label="transformer + box head + cls head"),
         ),
         includes=(
-            f"tracking step: ResNet backbone on the {config.search_size}² search + transformer over cached "
+            f"ResNet backbone on the {config.search_size}² search + transformer over cached "
             "template features + corner and score heads; template backbone passes and the dynamic-template "
             "refresh excluded (STARK's profile_model.py; MACs with STARK's MHA rule)"
         ),

@@ -49,7 +49,7 @@ def profile_spec(variant: str = "r50", seed: int = 0, **_options: Any) -> Profil
         make_inputs=make_inputs(config),
         counts=(CountPass(run=_forward, label="model(image, mask, words, word_mask)"),),
         includes=(
-            f"grounding: ResNet + visual encoder on the {config.image_size}² image, BERT ({config.query_len} "
+            f"ResNet + visual encoder on the {config.image_size}² image, BERT ({config.query_len} "
             "tokens, pooler included as it runs) + verification/context encoder + 6-stage decoder + box MLP"
         ),
         paper=PaperFigures(macs=39.6e9, latency_ms=28.2, source=PAPER_SOURCE) if variant == "r50" else PaperFigures(),
