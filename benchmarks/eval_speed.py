@@ -113,61 +113,102 @@ def build(root: Path, total_frames: int, seed: int = 0) -> tuple[Path, dict[str,
 
 
 def _timed(fn):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of this process, result)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - start, out
+    return time.perf_counter() - wall, time.process_time() - cpu, out
+
+
+def _timed_subprocess(command: list[str], env: dict[str, str]):
+    """(wall seconds, CPU seconds of the child, completed process)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median reported)")
     parser.add_argument("--frames", type=int, default=LASOT_TEST_FRAMES, help="total GT rows")
-    parser.add_argument("--keep", type=Path, default=None, help="build the set here and keep it")
+    parser.add_argument("--keep", type=Path, default=None, help="build the set here and keep it (reused if present)")
     args = parser.parse_args(argv)
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="nlbench-eval-speed-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    # Parsed-file bundles go to a private cache folder, so cold means cold.
+    os.environ["NLBENCH_CACHE"] = str(workdir / "cache")
 
     from nlbench.eval import evaluate
     from nlbench.eval.sources import load_sequences
     from nlbench.store import importer
 
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="nlbench-eval-speed-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     try:
-        build_s, (data, results, frames) = _timed(lambda: build(workdir, args.frames))
+        if (workdir / "LaSOT").is_dir():
+            data, results = workdir / "LaSOT", {d.name: d for d in sorted((workdir / "results").iterdir())}
+            frames = sum(1 for p in data.glob("*/*/groundtruth.txt") for _ in p.open())
+            print(f"reusing {workdir}: {frames:,} frames")
+        else:
+            build_s, _, (data, results, frames) = _timed(lambda: build(workdir, args.frames))
+            print(f"built 280 sequences, {frames:,} frames, 3 trackers in {build_s:.1f} s")
         size_mb = sum(p.stat().st_size for d in results.values() for p in d.glob("*.txt") if not p.name.endswith("_time.txt")) / 1e6
-        print(f"built {len(lasot_test_names())} sequences, {frames:,} frames, 3 trackers ({size_mb:.1f} MB of results) in {build_s:.1f} s")
-        print(f"cores available: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
+        print(f"results: {size_mb:.1f} MB of text; formats: {', '.join(results)}")
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        print(f"cores available: {cores}; load average: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
-        rows = {"load dataset": [], "parse cold": [], "parse warm": [], "score (3 trackers)": [], "in-process total, cold": [], "in-process total, warm": []}
         names = lasot_test_names()
+        paths = [d / f"{n}.txt" for d in results.values() for n in names]
+        rows: dict[str, list[tuple[float, float]]] = {}
+
+        def record(label, wall, cpu):
+            rows.setdefault(label, []).append((wall, cpu))
+
+        result = None
         for _ in range(args.repeat):
+            importer.clear_cache(disk=True)
+            wall, cpu, sequences = _timed(lambda: load_sequences("lasot", data))
+            record("load dataset (lasot loader)", wall, cpu)
+            wall, cpu, _ = _timed(lambda: importer.read_result_files(paths))
+            record("parse cold (3 trackers)", wall, cpu)
             importer.clear_cache()
-            t_load, sequences = _timed(lambda: load_sequences("lasot", data))
-            t_cold, _ = _timed(lambda: [importer.read_result_file(d / f"{n}.txt") for d in results.values() for n in names])
-            t_warm, _ = _timed(lambda: [importer.read_result_file(d / f"{n}.txt") for d in results.values() for n in names])
-            t_score, _ = _timed(lambda: evaluate(sequences, results, "lasot"))  # files cached: scoring only
-            importer.clear_cache()
-            t_total_cold, _ = _timed(lambda: evaluate(load_sequences("lasot", data), results, "lasot"))
-            t_total_warm, result = _timed(lambda: evaluate(load_sequences("lasot", data), results, "lasot"))
-            for key, value in zip(rows, (t_load, t_cold, t_warm, t_score, t_total_cold, t_total_warm)):
-                rows[key].append(value)
+            wall, cpu, _ = _timed(lambda: importer.read_result_files(paths))
+            record("parse warm, disk cache", wall, cpu)
+            wall, cpu, _ = _timed(lambda: importer.read_result_files(paths))
+            record("parse warm, in memory", wall, cpu)
+            wall, cpu, result = _timed(lambda: evaluate(sequences, results, "lasot"))
+            record("score 3 trackers (+bootstrap)", wall, cpu)
+            importer.clear_cache(disk=True)
+            wall, cpu, _ = _timed(lambda: evaluate(sequences, results, "lasot"))
+            record("evaluate(), cold parse", wall, cpu)
 
         command = [*_nlbench_command(), "eval", "--dataset", "lasot", "--root", str(data), "--no-store"]
         for label, d in results.items():
             command += ["--results", f"{label}={d}"]
-        subprocess_times = []
+        proc = None
         for _ in range(args.repeat):
-            t_sub, proc = _timed(lambda: subprocess.run(command, capture_output=True, text=True))
+            importer.clear_cache(disk=True)
+            wall, cpu, proc = _timed_subprocess(command, dict(os.environ))
             if proc.returncode != 0:
                 print(proc.stdout, proc.stderr)
                 return 1
-            subprocess_times.append(t_sub)
-        rows["nlbench eval (subprocess)"] = subprocess_times
-        print(f"\nmedian of {args.repeat} (seconds):")
-        for key, values in rows.items():
-            print(f"  {key:28s} {statistics.median(values):7.3f}")
+            record("nlbench eval, cold parse", wall, cpu)
+            wall, cpu, proc = _timed_subprocess(command, dict(os.environ))
+            record("nlbench eval, warm parse", wall, cpu)
+        for label, extra in (("help", ["--help"]),):
+            wall, cpu, _ = _timed_subprocess([*_nlbench_command(), extra[0]], dict(os.environ))
+            record("nlbench --help (startup)", wall, cpu)
+
+        print(f"\nmedian of {args.repeat}, seconds:      wall      CPU")
+        for label, values in rows.items():
+            wall = statistics.median(v[0] for v in values)
+            cpu = statistics.median(v[1] for v in values)
+            print(f"  {label:32s} {wall:7.3f}  {cpu:7.3f}")
         print("\n" + proc.stdout.strip())
-        for name, t in result.trackers.items():
-            print(f"  {name}: AUC {t.auc:.4f}")
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)

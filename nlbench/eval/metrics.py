@@ -56,7 +56,8 @@ def align_prediction(
     """
     pred = np.asarray(pred, dtype=np.float64)
     n_gt, n_pred = gt.shape[0], pred.shape[0]
-    if protocol.invalid_pred == "raise":
+    # Cheap screening first (a NaN anywhere makes the sum NaN); the row lists only on failure.
+    if protocol.invalid_pred == "raise" and (np.isnan(pred.sum()) or pred[:, 2:].min(initial=0.0) < 0):
         nan_rows = np.flatnonzero(np.isnan(pred).any(axis=1))
         if nan_rows.size:
             raise EvaluationError(f"{where}: invalid results, NaN in row(s) {_row_list(nan_rows)} of the result file")
@@ -74,14 +75,15 @@ def align_prediction(
     # Truncating before carrying forward changes nothing: a row inherits only from earlier rows.
     pred = pred[:n_gt]
     m = pred.shape[0]
-    replace = np.zeros(m, dtype=bool)
-    if protocol.carry_zero_size:
-        replace |= (pred[:, 2] == 0) | (pred[:, 3] == 0)
+    size = pred[1:, 2:]
+    replace = None
     if protocol.invalid_pred == "carry":
-        replace |= np.isnan(pred).any(axis=1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
-    if m:
-        replace[0] = False  # frame 0 is never carried (it is overridden by the GT below)
-    if replace.any():
+        with np.errstate(invalid="ignore"):
+            replace = ~(size > 0).all(axis=1) | np.isnan(pred[1:, :2]).any(axis=1)  # NaN, or size <= 0
+    elif protocol.carry_zero_size and (size == 0).any():
+        replace = (size == 0).any(axis=1)
+    if replace is not None and replace.any():
+        replace = np.concatenate(([False], replace))  # frame 0 is never carried (the GT overrides it below)
         # Each replaced row takes the last kept row before it, so runs inherit the same box.
         source = np.maximum.accumulate(np.where(replace, 0, np.arange(m)))
         pred = pred[source]
@@ -108,14 +110,16 @@ def thresholds_below(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     step = (thresholds[-1] - thresholds[0]) / (k - 1)
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = np.ceil((values - thresholds[0]) / step)
-    guess = np.clip(np.nan_to_num(scaled, nan=k), 0, k).astype(np.intp)  # NaN sorts last, as in searchsorted
+    scaled[np.isnan(scaled)] = k  # NaN sorts last, as in searchsorted
+    guess = np.clip(scaled, 0, k).astype(np.intp)
     padded = np.concatenate(([-np.inf], thresholds, [np.inf]))
     for _ in range(k + 1):  # converges in one or two rounds
         too_high = (guess > 0) & (padded[guess] >= values)  # threshold guess-1 is not below the value
         too_low = (guess < k) & (padded[guess + 1] < values)  # threshold guess is below the value
-        if not (too_high.any() or too_low.any()):
+        correction = too_low.view(np.int8) - too_high.view(np.int8)
+        if not correction.any():
             return guess
-        guess = guess - too_high + too_low
+        guess += correction
     raise AssertionError("threshold binning did not converge")  # unreachable for sorted thresholds
 
 

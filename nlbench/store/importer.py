@@ -114,42 +114,48 @@ def _convert_decimal(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, has_
     """Tokens of the form ``[-]digits[.digits]``, converted exactly (None if any token is not).
 
     Column j of every token is processed at once (Horner's rule over the token
-    width), so the Python loop runs over at most 17 character positions, never over
-    lines.  The integer formed by all digits of a token is exact (at most 15
-    digits, below 2**53); dividing it by a power of ten is one correctly rounded
-    IEEE operation, so the result equals what ``strtod`` gives.
+    width, skipping the sign and the dot), so the Python loop runs over at most
+    17 character positions, never over lines.  The integer formed by all digits of
+    a token is exact (at most 15 digits, below 2**53); dividing it by a power of
+    ten is one correctly rounded IEEE operation, so the result equals ``strtod``.
     """
+    n = starts.size
     lengths = ends - starts
     width = int(lengths.max())
     if width > _MAX_FAST_DIGITS + 2:
         return None
+    n_digits = lengths.copy()
+    negative = None
+    if has_minus:
+        minus = np.flatnonzero(buf == 45)
+        owner = np.searchsorted(starts, minus, side="right") - 1
+        if np.any(starts[owner] != minus):  # a '-' must open its token
+            return None
+        negative = np.zeros(n, dtype=bool)
+        negative[owner] = True
+        n_digits -= negative
+    frac = None
+    if has_dot:
+        dots = np.flatnonzero(buf == 46)
+        owner = np.searchsorted(starts, dots, side="right") - 1
+        if owner.size > 1 and np.any(owner[1:] == owner[:-1]):  # two dots in one token
+            return None
+        frac = np.zeros(n, dtype=np.intp)
+        frac[owner] = ends[owner] - 1 - dots
+        n_digits[owner] -= 1
+    if n_digits.min() < 1 or n_digits.max() > _MAX_FAST_DIGITS:
+        return None
     padded = np.concatenate((buf, np.full(width, 32, dtype=np.uint8)))
-    n = starts.size
     mantissa = np.zeros(n, dtype=np.int64)
-    n_digits = np.zeros(n, dtype=np.int64)
-    frac = np.zeros(n, dtype=np.int64)
-    after_dot = np.zeros(n, dtype=bool)
     for j in range(width):
         chars = padded[starts + j]
-        inside = lengths > j
-        digit = inside & (chars >= 48)
-        mantissa = np.where(digit, mantissa * 10 + (chars.astype(np.int64) - 48), mantissa)
-        n_digits += digit
-        if has_minus and j > 0 and np.any(inside & (chars == 45)):  # '-' must open the token
-            return None
-        if has_dot:
-            dot = inside & (chars == 46)
-            if np.any(dot & after_dot):  # a second dot
-                return None
-            frac += digit & after_dot
-            after_dot |= dot
-    if np.any(n_digits == 0) or np.any(n_digits > _MAX_FAST_DIGITS):
-        return None
+        digit = (chars >= 48) & (lengths > j)  # '-' and '.' sort below '0'
+        mantissa = np.where(digit, mantissa * 10 + chars - 48, mantissa)
     values = mantissa.astype(np.float64)
-    if has_dot:
+    if frac is not None:
         values /= _POW10[frac]
-    if has_minus:
-        values = np.where(padded[starts] == 45, -values, values)
+    if negative is not None:
+        values[negative] = -values[negative]
     return values
 
 
