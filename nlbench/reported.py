@@ -160,7 +160,9 @@ def _parse_row(path: Path, line_no: int, row: dict[str, str]) -> ReportedValue:
 def _load(folder: str) -> tuple[ReportedValue, ...]:
     root = Path(folder)
     if not root.is_dir():
-        raise ReportedDataError(f"{root}: reported-numbers folder not found; set {ENV_VAR} or restore results/reported/")
+        raise ReportedDataError(
+            f"{root}: reported-numbers folder not found; set {ENV_VAR} or restore results/reported/"
+        )
     values: list[ReportedValue] = []
     seen: dict[tuple, str] = {}
     for path in sorted(root.glob("*.csv")):
@@ -170,7 +172,9 @@ def _load(folder: str) -> tuple[ReportedValue, ...]:
             value = _parse_row(path, line_no, row)
             key = (value.paper, value.table, value.tracker, value.init, value.dataset, value.metric)
             if key in seen:
-                raise ReportedDataError(f"{path}:{line_no}: duplicate of {seen[key]} (each number appears once per table)")
+                raise ReportedDataError(
+                    f"{path}:{line_no}: duplicate of {seen[key]} (each number appears once per table)"
+                )
             seen[key] = f"{path.name}:{line_no}"
             values.append(value)
     return tuple(values)

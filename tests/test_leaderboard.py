@@ -18,10 +18,21 @@ def _store_tracker(store, dataset, protocol, name, auc, precision, norm_precisio
     path = store / dataset / protocol / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     obj = {
-        "dataset": dataset, "protocol": protocol, "name": name, "init": init, "results_dir": f"results/raw/{name}",
-        "auc": auc, "precision": precision, "norm_precision": norm_precision, "op50": 50.0, "op75": 20.0,
-        "success_curve": [0.5] * 21, "precision_curve": [0.5] * 51, "norm_precision_curve": [0.5] * 51,
-        "sequences": {}, "attributes": {},
+        "dataset": dataset,
+        "protocol": protocol,
+        "name": name,
+        "init": init,
+        "results_dir": f"results/raw/{name}",
+        "auc": auc,
+        "precision": precision,
+        "norm_precision": norm_precision,
+        "op50": 50.0,
+        "op75": 20.0,
+        "success_curve": [0.5] * 21,
+        "precision_curve": [0.5] * 51,
+        "norm_precision_curve": [0.5] * 51,
+        "sequences": {},
+        "attributes": {},
     }
     path.write_text(json.dumps(obj), encoding="utf-8")
 
@@ -87,7 +98,11 @@ def test_json_schema_is_exact(store, tmp_path):
         for key in ("auc", "precision", "norm_precision"):
             assert entry[key] is None or 0.0 <= entry[key] <= 100.0
     assert data["entries"][0] == {
-        "tracker": "JointNLT", "init": "NL+BB", "auc": 56.9, "precision": 58.1, "norm_precision": None,
+        "tracker": "JointNLT",
+        "init": "NL+BB",
+        "auc": 56.9,
+        "precision": 58.1,
+        "norm_precision": None,
         "source": "reported: JointNLT CVPR 2023, Table 3",
     }
     assert "JointNLT" in result.output and "wrote" in result.output
@@ -100,14 +115,22 @@ def test_csv_output(store, tmp_path):
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert rows[0] == {"tracker": "JointNLT", "init": "NL", "auc": "55.0100", "precision": "56.2000",
-                       "norm_precision": "60.3000", "source": "measured (jointnlt)"}
+    assert rows[0] == {
+        "tracker": "JointNLT",
+        "init": "NL",
+        "auc": "55.0100",
+        "precision": "56.2000",
+        "norm_precision": "60.3000",
+        "source": "measured (jointnlt)",
+    }
     assert rows[-1]["auc"] == ""
 
 
 def test_refcocog_json_carries_accuracy(tmp_path):
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(main, ["leaderboard", "--dataset", "refcocog", "--source", "reported", "--json", str(out)])
+    result = CliRunner().invoke(
+        main, ["leaderboard", "--dataset", "refcocog", "--source", "reported", "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     first = json.loads(out.read_text())["entries"][0]
     assert first["tracker"] == "VLTVG" and first["accuracy"] == pytest.approx(72.98) and first["auc"] is None

@@ -47,20 +47,41 @@ JointNLT & NL+BB & 0.653 & 0.856 & \underline{0.604} & \underline{0.636} & \text
 """.strip()
 
 PROFILE = {
-    "tracker": "jointnlt", "device": "cpu", "dtype": "fp32", "meta": {"device_name": "Test CPU <x86>"},
+    "tracker": "jointnlt",
+    "device": "cpu",
+    "dtype": "fp32",
+    "meta": {"device_name": "Test CPU <x86>"},
     "params": {"total": 153_000_000, "paper": 153_012_345, "components": {"backbone": 100_000_000}},
     "phases": {
-        "grounding": {"macs_paper": 34_900_000_000, "flops": 70_000_000_000, "params_paper": 120_000_000,
-                      "latency_ms": {"median": 120.0, "p90": 130.0, "n": 10}},
-        "tracking": {"macs_paper": 42_040_000_000, "flops": 84_000_000_000, "params_paper": 150_000_000,
-                     "latency_ms": {"median": 90.04, "p90": 95.0, "n": 10}},
+        "grounding": {
+            "macs_paper": 34_900_000_000,
+            "flops": 70_000_000_000,
+            "params_paper": 120_000_000,
+            "latency_ms": {"median": 120.0, "p90": 130.0, "n": 10},
+        },
+        "tracking": {
+            "macs_paper": 42_040_000_000,
+            "flops": 84_000_000_000,
+            "params_paper": 150_000_000,
+            "latency_ms": {"median": 90.04, "p90": 95.0, "n": 10},
+        },
     },
 }
 # As written by `nlbench ground --json` (GroundingResult.to_dict + predictions path).
 GROUNDING = {
-    "accuracy": 0.7, "numerator": 3500, "denominator": 5000, "acc@0.25": 0.8, "acc@0.5": 0.7, "acc@0.75": 0.5,
-    "mean_iou": 0.62, "split": "val", "split_by": "google", "unit": "ref", "rule": "jointnlt",
-    "rule_text": "IoU >= 0.5 <xyxy>", "predictions": "results/grounding/refcocog/jointnlt-val-ref.csv",
+    "accuracy": 0.7,
+    "numerator": 3500,
+    "denominator": 5000,
+    "acc@0.25": 0.8,
+    "acc@0.5": 0.7,
+    "acc@0.75": 0.5,
+    "mean_iou": 0.62,
+    "split": "val",
+    "split_by": "google",
+    "unit": "ref",
+    "rule": "jointnlt",
+    "rule_text": "IoU >= 0.5 <xyxy>",
+    "predictions": "results/grounding/refcocog/jointnlt-val-ref.csv",
 }
 
 
@@ -83,9 +104,20 @@ def test_rank_marks(values, decimals, marks):
 @pytest.mark.parametrize(
     "text, escaped",
     [
-        ("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"), ("_", r"\_"),
-        ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}"),
-        ("<", r"\textless{}"), (">", r"\textgreater{}"), ("a\\b_c", r"a\textbackslash{}b\_c"), ("OSTrack-384", "OSTrack-384"),
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("~", r"\textasciitilde{}"),
+        ("^", r"\textasciicircum{}"),
+        ("<", r"\textless{}"),
+        (">", r"\textgreater{}"),
+        ("a\\b_c", r"a\textbackslash{}b\_c"),
+        ("OSTrack-384", "OSTrack-384"),
     ],
     ids=lambda x: repr(x),
 )
@@ -97,17 +129,21 @@ def test_reported_table_3_latex_and_html(tmp_path):
     """`nlbench report --reported --dataset otb99 --dataset lasot --dataset tnl2k` reproduces Table 3."""
     out = tmp_path / "paper"
     result = CliRunner().invoke(
-        main, ["report", "--reported", "--dataset", "tnl2k", "--dataset", "otb99", "--dataset", "lasot", "--out", str(out)]
+        main,
+        ["report", "--reported", "--dataset", "tnl2k", "--dataset", "otb99", "--dataset", "lasot", "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
     assert f"report: {out / 'index.html'}" in result.output
     tex = (out / "tables.tex").read_text()
     assert r"\begin{tabular}{llcccccc}" in tex and r"\toprule" in tex
-    assert r"Algorithm & Init & \multicolumn{2}{c}{OTB99} & \multicolumn{2}{c}{LaSOT} & \multicolumn{2}{c}{TNL2K} \\" in tex
-    body = tex[tex.index("AutoMatch"): tex.index(r"\bottomrule") + len(r"\bottomrule")]
+    assert (
+        r"Algorithm & Init & \multicolumn{2}{c}{OTB99} & \multicolumn{2}{c}{LaSOT} & \multicolumn{2}{c}{TNL2K} \\"
+        in tex
+    )
+    body = tex[tex.index("AutoMatch") : tex.index(r"\bottomrule") + len(r"\bottomrule")]
     assert body == TABLE_3_LATEX
     html = (out / "index.html").read_text()
-    comparison = html[html.index('id="comparison"'):html.index('id="ds-otb99"')]
+    comparison = html[html.index('id="comparison"') : html.index('id="ds-otb99"')]
     assert comparison.count('<tr class="reported"') == 19 and comparison.count('<tr class="measured"') == 0
     # TransT's TNL2K PRE is underlined in the HTML too; OSTrack-384 leads its group in bold.
     assert '<td class="num second">0.517</td>' in html
@@ -119,9 +155,15 @@ def test_reported_table_3_latex_and_html(tmp_path):
 def full_report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     files = two_measured_sets(tmp)
-    evil = eval_json(tmp / "evil.json", "lasot", {EVIL_SCRIPT: tracker_block(0.7, "NL+BB"), EVIL_TEX: tracker_block(0.6)})
+    evil = eval_json(
+        tmp / "evil.json", "lasot", {EVIL_SCRIPT: tracker_block(0.7, "NL+BB"), EVIL_TEX: tracker_block(0.6)}
+    )
     paths = write_report(
-        tmp / "out", ["otb99", "lasot", "tnl2k"], eval_json=[*files, evil], profiles=[PROFILE], grounding=[GROUNDING],
+        tmp / "out",
+        ["otb99", "lasot", "tnl2k"],
+        eval_json=[*files, evil],
+        profiles=[PROFILE],
+        grounding=[GROUNDING],
         include_reported=True,
     )
     return paths
@@ -146,12 +188,12 @@ def test_report_with_measured_sets_renders_plots(full_report):
 def test_report_values_deltas_costs_and_grounding(full_report):
     html = full_report.index_html.read_text()
     # Fixture JointNLT on LaSOT: AUC = 100·(19·0.92 − 0.05·171)/21 = 42.5238…; published NL 56.9 → Δ −14.4.
-    assert "<td class=\"num delta-neg\">-14.4</td>" in html
+    assert '<td class="num delta-neg">-14.4</td>' in html
     # P@20 = 92.0 vs 59.3 → +32.7
-    assert "<td class=\"num delta-pos\">+32.7</td>" in html
+    assert '<td class="num delta-pos">+32.7</td>' in html
     # csrt has no published row: no Δ line for it.
-    delta = html[html.index('id="delta"'):html.index('id="costs"')]
-    assert "csrt" not in delta and delta.count("<td class=\"name\">JointNLT</td>") == 2
+    delta = html[html.index('id="delta"') : html.index('id="costs"')]
+    assert "csrt" not in delta and delta.count('<td class="name">JointNLT</td>') == 2
     tex = full_report.tables_tex.read_text()
     assert r"JointNLT$^\dagger$ & NL & -- & -- & 0.425 & \textbf{0.920} & \underline{0.390} & \textbf{0.880} \\" in tex
     assert r"FLOPs, grounding (G) & 39.6 & 39.6 & 34.7 & 34.9 & 34.9 \\" in tex
@@ -161,9 +203,9 @@ def test_report_values_deltas_costs_and_grounding(full_report):
     assert r"True FLOPs, tracking (G) & -- & -- & -- & -- & 84.0 \\" in tex
     assert r"Params, grounding (M) & -- & -- & -- & -- & 120.0 \\" in tex
     assert r"profiled with nlbench on Test CPU \textless{}x86\textgreater{}, fp32." in tex
-    grounding = html[html.index('id="grounding"'):]
-    assert "<td class=\"name\">jointnlt</td><td>google/val</td><td>ref</td><td class=\"num\">70.0</td>" in grounding
-    assert "<td class=\"num\">80.0</td><td class=\"num\">50.0</td><td class=\"num\">62.0</td>" in grounding
+    grounding = html[html.index('id="grounding"') :]
+    assert '<td class="name">jointnlt</td><td>google/val</td><td>ref</td><td class="num">70.0</td>' in grounding
+    assert '<td class="num">80.0</td><td class="num">50.0</td><td class="num">62.0</td>' in grounding
     assert "3500 / 5000" in grounding and "IoU &gt;= 0.5 &lt;xyxy&gt;" in grounding
 
 
@@ -183,11 +225,22 @@ def test_user_text_is_harmless_in_latex(full_report):
     assert "<script>" not in tex
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (apt-get install texlive-latex-recommended)")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None, reason="pdflatex is not installed (apt-get install texlive-latex-recommended)"
+)
 def test_latex_compiles(full_report):
     result = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", full_report.tables_preview_tex.name],
-        cwd=full_report.out, capture_output=True, text=True, timeout=120,
+        [
+            "pdflatex",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+            full_report.tables_preview_tex.name,
+        ],
+        cwd=full_report.out,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:]
     assert (full_report.out / "tables_preview.pdf").stat().st_size > 1000
@@ -204,7 +257,18 @@ def test_results_spec_parsing():
 
 def test_results_need_a_single_dataset(tmp_path):
     result = CliRunner().invoke(
-        main, ["report", "--dataset", "lasot", "--dataset", "tnl2k", "--results", f"T={tmp_path}", "--out", str(tmp_path / "o")]
+        main,
+        [
+            "report",
+            "--dataset",
+            "lasot",
+            "--dataset",
+            "tnl2k",
+            "--results",
+            f"T={tmp_path}",
+            "--out",
+            str(tmp_path / "o"),
+        ],
     )
     assert result.exit_code == 2 and "exactly one --dataset" in result.output
 
@@ -222,8 +286,8 @@ def test_one_name_with_two_inits(tmp_path):
     b = eval_json(tmp_path / "b.json", "tnl2k", {"JointNLT": tracker_block(0.8, "NL+BB")})
     paths = write_report(tmp_path / "o", eval_json=[a, b], include_reported=True)
     html = paths.index_html.read_text()
-    assert "<th class=\"num\">JointNLT [NL]</th>" in html and "<th class=\"num\">JointNLT [NL+BB]</th>" in html
-    delta = html[html.index('id="delta"'):html.index('id="costs"')]
+    assert '<th class="num">JointNLT [NL]</th>' in html and '<th class="num">JointNLT [NL+BB]</th>' in html
+    delta = html[html.index('id="delta"') : html.index('id="costs"')]
     assert delta.count('<td class="name">JointNLT</td>') == 2 and "<td>NL+BB</td>" in delta
 
 
@@ -269,15 +333,34 @@ def test_results_folders_are_evaluated_with_nlbench_eval(tmp_path, monkeypatch):
 
     def fake_evaluate(sequences, results, dataset, **kwargs):
         calls.update(sequences=sequences, results=dict(results), dataset=dataset, **kwargs)
-        return {"dataset": dataset, "protocol": kwargs.get("protocol", "jointnlt"),
-                "trackers": {k: tracker_block(0.5 + 0.1 * i) for i, k in enumerate(results)}}
+        return {
+            "dataset": dataset,
+            "protocol": kwargs.get("protocol", "jointnlt"),
+            "trackers": {k: tracker_block(0.5 + 0.1 * i) for i, k in enumerate(results)},
+        }
 
     monkeypatch.setattr(nlbench.eval, "evaluate", fake_evaluate)
     monkeypatch.setattr(nlbench.eval.sources, "load_sequences", lambda dataset, root: ["s1", "s2"])
-    result = CliRunner().invoke(main, [
-        "report", "--dataset", "tnl2k", "--root", str(tmp_path), "--protocol", "pytracking", "--out", str(tmp_path / "o"),
-        "--results", f"JointNLT@nl={nl}", "--results", f"JointNLT@nl+bb={nlbb}", "--results", f"csrt={bb}",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--dataset",
+            "tnl2k",
+            "--root",
+            str(tmp_path),
+            "--protocol",
+            "pytracking",
+            "--out",
+            str(tmp_path / "o"),
+            "--results",
+            f"JointNLT@nl={nl}",
+            "--results",
+            f"JointNLT@nl+bb={nlbb}",
+            "--results",
+            f"csrt={bb}",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert calls["results"] == {"JointNLT@NL": nl, "JointNLT@NL+BB": nlbb, "csrt": bb}
     assert calls["dataset"] == "tnl2k" and calls["protocol"] == "pytracking" and calls["sequences"] == ["s1", "s2"]
@@ -297,7 +380,18 @@ def test_evaluated_store_feeds_the_report(tmp_path):
     path.write_text(json.dumps(entry))
     out = tmp_path / "o"
     result = CliRunner().invoke(
-        main, ["report", "--dataset", "lasot", "--evaluated", "--store", str(tmp_path / "ev"), "--reported", "--out", str(out)]
+        main,
+        [
+            "report",
+            "--dataset",
+            "lasot",
+            "--evaluated",
+            "--store",
+            str(tmp_path / "ev"),
+            "--reported",
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text()

@@ -19,8 +19,14 @@ pytestmark = [
 
 def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
     ]
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=180)
 
@@ -29,15 +35,18 @@ def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     evil = eval_json(tmp / "evil.json", "lasot", {"<script>alert(1)</script>": tracker_block(0.7, "NL+BB")})
-    return write_report(tmp / "out", ["otb99", "lasot", "tnl2k"], eval_json=[*two_measured_sets(tmp), evil],
-                        include_reported=True)
+    return write_report(
+        tmp / "out", ["otb99", "lasot", "tnl2k"], eval_json=[*two_measured_sets(tmp), evil], include_reported=True
+    )
 
 
 def test_screenshot(report, tmp_path):
     from PIL import Image
 
     shot = tmp_path / "report.png"
-    result = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1400,2400", report.index_html.resolve().as_uri())
+    result = _chromium(
+        tmp_path, f"--screenshot={shot}", "--window-size=1400,2400", report.index_html.resolve().as_uri()
+    )
     assert shot.exists(), result.stderr[-2000:]
     image = Image.open(shot).convert("L")
     assert image.size == (1400, 2400)

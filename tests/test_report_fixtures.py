@@ -58,6 +58,10 @@ def eval_json(path: Path, dataset: str, trackers: dict[str, dict], protocol: str
 def two_measured_sets(tmp: Path) -> list[Path]:
     """Two evaluation files on LaSOT and TNL2K: JointNLT (matches published NL rows) and a baseline."""
     return [
-        eval_json(tmp / "lasot.json", "lasot", {"JointNLT": tracker_block(0.92, "NL"), "csrt": tracker_block(0.55, "BB")}),
-        eval_json(tmp / "tnl2k.json", "tnl2k", {"JointNLT": tracker_block(0.88, "NL"), "csrt": tracker_block(0.45, "BB")}),
+        eval_json(
+            tmp / "lasot.json", "lasot", {"JointNLT": tracker_block(0.92, "NL"), "csrt": tracker_block(0.55, "BB")}
+        ),
+        eval_json(
+            tmp / "tnl2k.json", "tnl2k", {"JointNLT": tracker_block(0.88, "NL"), "csrt": tracker_block(0.45, "BB")}
+        ),
     ]

@@ -52,8 +52,13 @@ TABLE_2 = {
     "JointNLT": ("34.9", "42.0", "34.8", "25.3", "153.0", "0.569", "0.546"),
 }
 TABLE_2_ROWS = [
-    ("flops_grounding", None), ("flops_tracking", None), ("time_grounding", None), ("time_tracking", None),
-    ("params_total", None), ("auc", "lasot"), ("auc", "tnl2k"),
+    ("flops_grounding", None),
+    ("flops_tracking", None),
+    ("time_grounding", None),
+    ("time_tracking", None),
+    ("params_total", None),
+    ("auc", "lasot"),
+    ("auc", "tnl2k"),
 ]
 # Table 1 (NL): variant: (LaSOT AUC, LaSOT PRE, TNL2K AUC, TNL2K PRE)
 TABLE_1 = {
@@ -65,8 +70,12 @@ TABLE_1 = {
 }
 TABLE_1_COLUMNS = [("lasot", "auc"), ("lasot", "precision"), ("tnl2k", "auc"), ("tnl2k", "precision")]
 REFCOCOG = {
-    "NMTree": "0.6178", "LBYL-Net": "0.6270", "ReSC-Large": "0.6312",
-    "TransVG": "0.6702", "VLTVG": "0.7298", "JointNLT": "0.7007",
+    "NMTree": "0.6178",
+    "LBYL-Net": "0.6270",
+    "ReSC-Large": "0.6312",
+    "TransVG": "0.6702",
+    "VLTVG": "0.7298",
+    "JointNLT": "0.7007",
 }
 
 
@@ -229,4 +238,6 @@ def test_env_var_points_at_another_folder(tmp_path, monkeypatch):
     folder = _write(tmp_path / "rep", HEADER + "MyTracker,NL,lasot,auc,0.42,fraction,Some paper,Table 9,,\n")
     monkeypatch.setenv("NLBENCH_REPORTED_DIR", str(folder))
     board = build_leaderboard("lasot", source="reported")
-    assert [(e.tracker, e.auc, e.source) for e in board.entries] == [("MyTracker", 42.0, "reported: Some paper, Table 9")]
+    assert [(e.tracker, e.auc, e.source) for e in board.entries] == [
+        ("MyTracker", 42.0, "reported: Some paper, Table 9")
+    ]

@@ -25,14 +25,29 @@ def _cell(value: float | None) -> str:
     help="Published numbers (results/reported), evaluated runs (results/evaluated), or both.",
 )
 @click.option("--protocol", default=None, help="Only measured runs evaluated with this protocol (e.g. jointnlt).")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Evaluated-results store [default: ./results/evaluated, where nlbench eval stores runs].")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the leaderboard as JSON (scores in percent).")
-@click.option("--csv", "csv_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the leaderboard as CSV.")
-def leaderboard_cmd(dataset: str, source: str, protocol: str | None, store: Path | None,
-                    json_out: Path | None, csv_out: Path | None) -> None:
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Evaluated-results store [default: ./results/evaluated, where nlbench eval stores runs].",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the leaderboard as JSON (scores in percent).",
+)
+@click.option(
+    "--csv",
+    "csv_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the leaderboard as CSV.",
+)
+def leaderboard_cmd(
+    dataset: str, source: str, protocol: str | None, store: Path | None, json_out: Path | None, csv_out: Path | None
+) -> None:
     """Rank trackers on one dataset: one row per (tracker, initialisation), by AUC.
 
     \b
@@ -50,21 +65,27 @@ def leaderboard_cmd(dataset: str, source: str, protocol: str | None, store: Path
     if csv_out:
         board.write_csv(csv_out)
     if dataset == "refcocog":
-        header, rows = ("#", "tracker", "init", "acc", "source"), [
-            (str(i), e.tracker, e.init or "–", _cell(e.accuracy), e.source) for i, e in enumerate(board.entries, 1)
-        ]
+        header, rows = (
+            ("#", "tracker", "init", "acc", "source"),
+            [(str(i), e.tracker, e.init or "–", _cell(e.accuracy), e.source) for i, e in enumerate(board.entries, 1)],
+        )
     else:
-        header, rows = ("#", "tracker", "init", "AUC", "P", "NP", "source"), [
-            (str(i), e.tracker, e.init or "–", _cell(e.auc), _cell(e.precision), _cell(e.norm_precision), e.source)
-            for i, e in enumerate(board.entries, 1)
-        ]
+        header, rows = (
+            ("#", "tracker", "init", "AUC", "P", "NP", "source"),
+            [
+                (str(i), e.tracker, e.init or "–", _cell(e.auc), _cell(e.precision), _cell(e.norm_precision), e.source)
+                for i, e in enumerate(board.entries, 1)
+            ],
+        )
     if not rows:
         click.echo(f"no {source} entries for {dataset}")
         return
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     numeric = {0} | set(range(3, len(header) - 1))
     for row in (header, *rows):
-        click.echo("  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        click.echo(
+            "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        )
     for path in (json_out, csv_out):
         if path:
             click.echo(f"wrote {path}")

@@ -13,26 +13,61 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("report")
-@click.option("--dataset", "datasets", multiple=True, type=click.Choice(_DATASETS),
-              help="Dataset to report (repeatable; the order of the paper's Table 3 is used).")
-@click.option("--results", multiple=True, metavar="NAME[@INIT]=DIR",
-              help="Raw result folder to evaluate on the (single) --dataset; INIT is nl, bb or nl+bb (repeatable).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Dataset root for --results (default: the configured root).")
-@click.option("--eval-json", "eval_json", multiple=True, type=_FILE,
-              help="Evaluation written by `nlbench eval --json` (repeatable).")
-@click.option("--profile", "profiles", multiple=True, type=_FILE,
-              help="Profile written by `nlbench profile --json`: adds a Table-2-like cost table (repeatable).")
-@click.option("--grounding", multiple=True, type=_FILE,
-              help="Grounding result written by `nlbench ground --json` (repeatable).")
+@click.option(
+    "--dataset",
+    "datasets",
+    multiple=True,
+    type=click.Choice(_DATASETS),
+    help="Dataset to report (repeatable; the order of the paper's Table 3 is used).",
+)
+@click.option(
+    "--results",
+    multiple=True,
+    metavar="NAME[@INIT]=DIR",
+    help="Raw result folder to evaluate on the (single) --dataset; INIT is nl, bb or nl+bb (repeatable).",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Dataset root for --results (default: the configured root).",
+)
+@click.option(
+    "--eval-json",
+    "eval_json",
+    multiple=True,
+    type=_FILE,
+    help="Evaluation written by `nlbench eval --json` (repeatable).",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    type=_FILE,
+    help="Profile written by `nlbench profile --json`: adds a Table-2-like cost table (repeatable).",
+)
+@click.option(
+    "--grounding", multiple=True, type=_FILE, help="Grounding result written by `nlbench ground --json` (repeatable)."
+)
 @click.option("--reported", is_flag=True, help="Include the published numbers (results/reported).")
-@click.option("--evaluated", is_flag=True,
-              help="Include every run `nlbench eval` stored for these datasets (see --store).")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=Path("results/evaluated"),
-              show_default=True, help="Evaluated-results store read by --evaluated.")
+@click.option(
+    "--evaluated", is_flag=True, help="Include every run `nlbench eval` stored for these datasets (see --store)."
+)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results/evaluated"),
+    show_default=True,
+    help="Evaluated-results store read by --evaluated.",
+)
 @click.option("--protocol", default=None, help="Evaluation protocol for --results; filters --eval-json trackers.")
-@click.option("--scale", type=click.Choice(("fraction", "percent")), default="fraction", show_default=True,
-              help="Unit of the comparison table: the paper's fractions (0.569) or percent (56.9).")
+@click.option(
+    "--scale",
+    type=click.Choice(("fraction", "percent")),
+    default="fraction",
+    show_default=True,
+    help="Unit of the comparison table: the paper's fractions (0.569) or percent (56.9).",
+)
 @click.option("--title", default="nlbench report", show_default=True, help="Page title.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 def report_cmd(

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from nlbench.errors import NlbenchError
 from nlbench.reported import INITS, canonical_name
@@ -170,7 +171,9 @@ def load_evaluated_store(store: Path, dataset: str, protocol: str | None = None)
 def parse_results_spec(spec: str) -> tuple[str, str | None, Path]:
     """``NAME=DIR`` or ``NAME@INIT=DIR`` (INIT: nl, bb, nl+bb) → (name, init, dir)."""
     if "=" not in spec:
-        raise ReportInputError(f"--results {spec!r}: expected NAME=DIR (or NAME@INIT=DIR, e.g. JointNLT@nl=results/raw/x)")
+        raise ReportInputError(
+            f"--results {spec!r}: expected NAME=DIR (or NAME@INIT=DIR, e.g. JointNLT@nl=results/raw/x)"
+        )
     name, _, directory = spec.partition("=")
     init = None
     if "@" in name:

@@ -69,7 +69,9 @@ def comparison_latex(table: ComparisonTable, caption: str | None = None, label: 
         "\\toprule",
     ]
     header = ["Algorithm", "Init"] + [
-        rf"\multicolumn{{{n_metrics}}}{{c}}{{{latex_escape(dataset_label(d))}}}" if n_metrics > 1 else latex_escape(dataset_label(d))
+        rf"\multicolumn{{{n_metrics}}}{{c}}{{{latex_escape(dataset_label(d))}}}"
+        if n_metrics > 1
+        else latex_escape(dataset_label(d))
         for d in table.datasets
     ]
     lines.append(" & ".join(header) + r" \\")
@@ -79,7 +81,7 @@ def comparison_latex(table: ComparisonTable, caption: str | None = None, label: 
         )
         lines.append(rules)
         lines.append(" & ".join(["", ""] + [METRIC_LABELS.get(m, m) for _, m in table.columns]) + r" \\")
-    for index, (init, rows) in enumerate(table.groups):
+    for init, rows in table.groups:
         lines.append("\\midrule")
         for row in rows:
             label = latex_escape(row.label) + (MEASURED_MARK if row.measured else "")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
 
 from nlbench.errors import NlbenchError
 from nlbench.io import atomic_write_json, atomic_write_text
@@ -34,7 +34,12 @@ class LeaderboardEntry:
     def sort_key(self, by: str) -> tuple:
         score = getattr(self, by)
         # Missing scores go last; ties are broken by name and init so the order never depends on input order.
-        return (score is None, -(score or 0.0), self.tracker.lower(), INITS.index(self.init) if self.init in INITS else 9)
+        return (
+            score is None,
+            -(score or 0.0),
+            self.tracker.lower(),
+            INITS.index(self.init) if self.init in INITS else 9,
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,9 @@ class Leaderboard:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in self.to_json()["entries"]:
-            writer.writerow(["" if row[c] is None else (f"{row[c]:.4f}" if isinstance(row[c], float) else row[c]) for c in columns])
+            writer.writerow(
+                ["" if row[c] is None else (f"{row[c]:.4f}" if isinstance(row[c], float) else row[c]) for c in columns]
+            )
         return buffer.getvalue()
 
     def write_json(self, path: str | Path) -> Path:

@@ -6,9 +6,9 @@ Colours are assigned once per report (:func:`assign_styles`) so a tracker keeps 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -18,8 +18,24 @@ from nlbench.report.inputs import MeasuredTracker
 FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
 # tab10 without its grey, then tab20's light shades; line styles cycle once colours run out.
 _PALETTE = (
-    "#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
-    "#000000", "#ff9896", "#aec7e8", "#98df8a", "#ffbb78", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d",
+    "#d62728",
+    "#1f77b4",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+    "#000000",
+    "#ff9896",
+    "#aec7e8",
+    "#98df8a",
+    "#ffbb78",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#dbdb8d",
 )
 _LINESTYLES = ("-", "--", "-.", ":")
 
@@ -118,25 +134,45 @@ def _curve_plot(
 def success_plot(trackers, styles, dataset_label: str, base: Path) -> dict[str, Path] | None:
     """Success rate vs overlap threshold (21 thresholds 0:0.05:1); legend ``[AUC] name``."""
     return _curve_plot(
-        trackers, styles, "success_curve", "auc", np.linspace(0.0, 1.0, 21),
-        f"Success plots of OPE on {dataset_label}", "Overlap threshold", "Success rate", base,
+        trackers,
+        styles,
+        "success_curve",
+        "auc",
+        np.linspace(0.0, 1.0, 21),
+        f"Success plots of OPE on {dataset_label}",
+        "Overlap threshold",
+        "Success rate",
+        base,
     )
 
 
 def precision_plot(trackers, styles, dataset_label: str, base: Path) -> dict[str, Path] | None:
     """Precision vs centre-error threshold 0–50 px; legend ``[P@20] name``."""
     return _curve_plot(
-        trackers, styles, "precision_curve", "precision", np.arange(51, dtype=float),
-        f"Precision plots of OPE on {dataset_label}", "Location error threshold (pixels)", "Precision", base,
+        trackers,
+        styles,
+        "precision_curve",
+        "precision",
+        np.arange(51, dtype=float),
+        f"Precision plots of OPE on {dataset_label}",
+        "Location error threshold (pixels)",
+        "Precision",
+        base,
     )
 
 
 def norm_precision_plot(trackers, styles, dataset_label: str, base: Path) -> dict[str, Path] | None:
     """Normalized precision vs normalized error threshold 0–0.5; legend ``[NP@0.20] name``."""
     return _curve_plot(
-        trackers, styles, "norm_precision_curve", "norm_precision", np.arange(51) / 100,
-        f"Normalized precision plots of OPE on {dataset_label}", "Normalized location error threshold",
-        "Normalized precision", base,
+        trackers,
+        styles,
+        "norm_precision_curve",
+        "norm_precision",
+        np.arange(51) / 100,
+        f"Normalized precision plots of OPE on {dataset_label}",
+        "Normalized location error threshold",
+        "Normalized precision",
+        base,
     )
 
 
@@ -156,11 +192,17 @@ def attribute_plot(trackers, styles, dataset_label: str, base: Path, metric: str
         heights = [tracker.attributes.get(a, {}).get(metric, np.nan) for a in attributes]
         style = styles[tracker.display]
         ax.bar(
-            x + (i - (len(drawable) - 1) / 2) * width, heights, width, color=style.color, label=plot_text(tracker.display)
+            x + (i - (len(drawable) - 1) / 2) * width,
+            heights,
+            width,
+            color=style.color,
+            label=plot_text(tracker.display),
         )
     ax.set_xticks(x, [plot_text(a) for a in attributes], rotation=45, ha="right")
     ax.set_ylim(0, 100)
-    ax.set_ylabel(f"{ {'auc': 'AUC', 'precision': 'Precision', 'norm_precision': 'Norm. precision'}.get(metric, metric) } (%)")
+    ax.set_ylabel(
+        f"{ {'auc': 'AUC', 'precision': 'Precision', 'norm_precision': 'Norm. precision'}.get(metric, metric) } (%)"
+    )
     ax.set_title(plot_text(f"Per-attribute results on {dataset_label}"))
     ax.grid(True, axis="y", linestyle=":", linewidth=0.8, alpha=0.7)
     ax.legend(fontsize=8, ncols=min(4, len(drawable)), loc="upper right", framealpha=0.9)

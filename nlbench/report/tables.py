@@ -5,11 +5,12 @@ The HTML and LaTeX writers render these objects; all ranking happens here so bot
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from nlbench.report.inputs import MeasuredTracker
-from nlbench.reported import INITS, load_reported, reported_costs, SCORE_METRICS
+from nlbench.reported import INITS, SCORE_METRICS, load_reported, reported_costs
 
 DATASET_LABELS: dict[str, str] = {
     "otb99": "OTB99",
@@ -130,11 +131,16 @@ def build_comparison(
         marks_by_key: dict[tuple, dict[tuple[str, str], str]] = {k: {} for k in keys}
         for column in columns:
             # percent → displayed unit before rounding, so marks follow what is printed
-            shown = [None if rows[k].get(column) is None else rows[k][column] / (100 if scale == "fraction" else 1) for k in keys]
+            shown = [
+                None if rows[k].get(column) is None else rows[k][column] / (100 if scale == "fraction" else 1)
+                for k in keys
+            ]
             for k, mark in zip(keys, rank_marks(shown, decimals)):
                 marks_by_key[k][column] = mark
         group_rows = tuple(
-            ComparisonRow(label=k[0], init=init, measured=k[2], values=rows[k], marks=marks_by_key[k], origin=origins[k])
+            ComparisonRow(
+                label=k[0], init=init, measured=k[2], values=rows[k], marks=marks_by_key[k], origin=origins[k]
+            )
             for k in keys
         )
         groups.append((init, group_rows))
@@ -261,7 +267,9 @@ def build_deltas(measured: Sequence[MeasuredTracker]) -> list[DeltaRow]:
     rows = []
     for tracker in measured:
         published = reported_scores(tracker.dataset)
-        candidates = [k for k in published if k[0] == tracker.canonical and (tracker.init is None or k[1] == tracker.init)]
+        candidates = [
+            k for k in published if k[0] == tracker.canonical and (tracker.init is None or k[1] == tracker.init)
+        ]
         if len(candidates) != 1:
             continue
         key = candidates[0]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from nlbench.io import atomic_write_text
 from nlbench.report import plots as plotting
@@ -256,7 +257,9 @@ def write_report(
     all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if grounding_rows else [])
     ordered = order_datasets(all_datasets)
     if not ordered:
-        raise ReportInputError("nothing to report: give --dataset with --reported, --eval-json, --results or --grounding")
+        raise ReportInputError(
+            "nothing to report: give --dataset with --reported, --eval-json, --results or --grounding"
+        )
 
     styles = plotting.assign_styles(sorted({t.display for t in trackers}, key=lambda n: (n.lower(), n)))
     plot_dir = out / "plots"
@@ -275,23 +278,30 @@ def write_report(
     show_costs = bool(profile_data) or (include_reported and bool({"lasot", "tnl2k"} & set(ordered)))
     costs = build_cost_table(profile_data, trackers, include_reported=include_reported) if show_costs else None
     deltas = build_deltas(trackers) if include_reported else []
-    sources = sorted({v.source for v in load_reported() if v.dataset in ordered or (costs and v.table == "Table 2")}) if include_reported else []
+    sources: list[str] = []
+    if include_reported:
+        shown = {v.source for v in load_reported() if v.dataset in ordered or (costs and v.table == "Table 2")}
+        sources = sorted(shown)
 
-    html = _environment().get_template("report.html.j2").render(
-        title=title,
-        version=__version__,
-        protocol=protocol,
-        datasets=contexts,
-        comparison=comparison,
-        costs=costs,
-        deltas=deltas,
-        delta_metrics=("auc", "precision", "norm_precision"),
-        grounding=grounding_rows,
-        sources=sources,
-        fmt=_fmt,
-        dataset_label=dataset_label,
-        metric_label=lambda m: METRIC_LABELS.get(m, m),
-        init_title=_init_title,
+    html = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            version=__version__,
+            protocol=protocol,
+            datasets=contexts,
+            comparison=comparison,
+            costs=costs,
+            deltas=deltas,
+            delta_metrics=("auc", "precision", "norm_precision"),
+            grounding=grounding_rows,
+            sources=sources,
+            fmt=_fmt,
+            dataset_label=dataset_label,
+            metric_label=lambda m: METRIC_LABELS.get(m, m),
+            init_title=_init_title,
+        )
     )
     index = atomic_write_text(out / "index.html", html)
 
