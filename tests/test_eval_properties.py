@@ -199,3 +199,19 @@ def test_threshold_binning_equals_binary_search(protocol):
         values = np.concatenate([rng.random(5000) * scale, exact, [-1.0, np.inf, -np.inf, 0.0, 1e300, np.nan]])
         values = np.concatenate([values, np.arange(0, 51) * 0.01, np.arange(0, 21) * 0.05, np.arange(0, 21) / 20])
         np.testing.assert_array_equal(thresholds_below(values[None], thresholds)[0], np.searchsorted(thresholds, values, "left"))
+
+
+def test_many_sequences_scored_in_threads_match_one_by_one():
+    from nlbench.errors import EvaluationError
+
+    sequences, preds = random_world(6, n_seqs=40, n_trackers=2, max_len=12)
+    together = evaluate(sequences, preds, "tnl2k", bootstrap=False)
+    for name, t in together.trackers.items():
+        singles = [evaluate([s], {name: preds[name]}, "tnl2k", bootstrap=False).trackers[name].auc for s in sequences]
+        assert t.auc == pytest.approx(np.mean(singles), abs=1e-9)
+        assert [v["auc"] for v in t.sequence_scores().values()] == pytest.approx(singles, abs=1e-12)
+    broken = {k: dict(v) for k, v in preds.items()}
+    for index in (35, 30):
+        broken["t1"][f"seq{index}"] = np.full((3, 4), np.nan)
+    with pytest.raises(EvaluationError, match="tracker t1, sequence seq30:"):
+        evaluate(sequences, broken, "tnl2k")

@@ -34,6 +34,7 @@ LAYOUTS = {
     "exponents": "1e0,2E0,3.0e1,4e+1\n5.5,-625e-2,7e1,8.0E1\n0,0,0e0,-0\n",
     "decimals-4": "1.0000\t2.0000\t30.0000\t40.0000\n5.5000\t-6.2500\t70.0000\t80.0000\n0.0000\t0.0000\t0.0000\t0.0000\n",
     "plus-signs": "+1,+2,+30,+40\n+5.5,-6.25,70,80\n0,0,0,0\n",
+    "byte-order-mark": "\ufeff1,2,30,40\n5.5,-6.25,70,80\n0,0,0,0\n",
 }
 
 
@@ -65,8 +66,9 @@ def test_one_row_files_are_1x4(text):
         ("1 2 1.2.3 4\n", 1, "not a number"),
         ("1 2 3 4\n1 2 3 4-\n", 2, "not a number"),
         ("1,2\n3,4\n", 1, "found 2"),  # 4 numbers in total is not enough: 4 per row
+        ("1 + 2 3 4\n", 1, "found 5"),
     ],
-    ids=["three", "five", "letter", "lone-minus", "two-dots", "minus-inside", "split-row"],
+    ids=["three", "five", "letter", "lone-minus", "two-dots", "minus-inside", "split-row", "lone-plus"],
 )
 def test_bad_rows_name_file_and_line(tmp_path, text, line, what):
     path = tmp_path / "seq.txt"

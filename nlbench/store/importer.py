@@ -12,12 +12,13 @@ Two entry points:
   results directory of any of the layouts of §4.4, including several run ids
   ``<param>_<run>`` of one (tracker, parameter), which the evaluator averages.
 
-Parsing is vectorised: the whole file is classified byte by byte with numpy,
-tokens are located from the class changes, and plain decimal numbers are
+Parsing is vectorised: token boundaries come from one numpy pass over the
+bytes, every line is checked to hold 4 tokens, and plain decimal numbers are
 assembled from their digits without a per-line Python loop.  A file with other
 tokens (exponents, ``nan``) goes through ``numpy.fromstring``; the line-by-line
 reader runs only to name the file and line of an error.  Parsed arrays are cached
-in memory by (path, size, mtime_ns).
+by (path, size, mtime_ns) in memory and, per results directory, on disk
+(:func:`read_result_files`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ SIDE_FILE_SUFFIXES = (
 SIDE_DIRS = ("times",)
 
 _POW10 = 10.0 ** np.arange(23)
-#: Digits per token up to which the digit-sum is exact in float64 (< 2**53).
+#: Digits per token up to which the digit integer is exact in float64 (< 2**53).
 _MAX_FAST_DIGITS = 15
 
 _SPLIT = re.compile(r"[,\s]+")
@@ -68,6 +69,8 @@ def parse_result_bytes(data: bytes, source: str = "<bytes>", strict: bool = Fals
     """Parse the content of a result file; ``source`` names it in error messages."""
     if strict:
         return _parse_strict(data, source)
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark from a Windows editor
+        data = data[3:]
     values = _parse_fast(data)
     if values is None:
         # Only reached for malformed files: find the first bad line for the message.
