@@ -215,3 +215,17 @@ def test_many_sequences_scored_in_threads_match_one_by_one():
         broken["t1"][f"seq{index}"] = np.full((3, 4), np.nan)
     with pytest.raises(EvaluationError, match="tracker t1, sequence seq30:"):
         evaluate(sequences, broken, "tnl2k")
+
+
+def test_protocols_differ_from_the_reference_only_in_named_rules():
+    from dataclasses import fields
+
+    reference = PROTOCOLS["jointnlt"]
+
+    def differences(name):
+        other = PROTOCOLS[name]
+        return {f.name for f in fields(reference) if getattr(other, f.name) != getattr(reference, f.name)} - {"name", "description"}
+
+    assert differences("pytracking") == {"validity"}  # eval-spec §1.8 step 6: the one rule PYT-master changed
+    assert differences("got10k") >= {"iou_eps", "iou_clip", "norm_divide_first", "short_result", "validity", "norm_thresholds"}
+    assert differences("tnl2k-matlab") - differences("lasot-matlab") == {"absent_from_zero_gt", "norm_precision_headline"}
