@@ -398,3 +398,46 @@ def test_evaluated_store_feeds_the_report(tmp_path):
     # registry name "jointnlt" matches the published JointNLT NL row: q = 0.9 → AUC = 8.55/21 = 40.71; Δ = −16.2
     assert '<td class="num delta-neg">-16.2</td>' in html
     assert (out / "plots" / "lasot_success.svg").exists()
+
+
+def test_report_over_a_real_nlbench_evaluation(tmp_path):
+    """The evaluator's own JSON (nlbench.eval.evaluate(...).to_json()) renders, attributes and curves included."""
+    import json
+
+    import numpy as np
+
+    evaluation = pytest.importorskip("nlbench.eval")
+    from nlbench.types import Sequence
+
+    gt = np.tile([[10.0, 10.0, 40.0, 30.0]], (12, 1))
+    sequences = [
+        Sequence(name=f"<seq{i}>", dataset="synth", frames=(), gt=gt, language="a <red> car & co",
+                 attributes={"occlusion": i == 0, "fast_motion": True})
+        for i in range(2)
+    ]  # fmt: skip
+    exact = {s.name: gt.copy() for s in sequences}
+    shifted = {s.name: np.vstack([gt[:1], gt[1:] + [6.0, 0.0, 0.0, 0.0]]) for s in sequences}  # row 0 = init box
+    result = evaluation.evaluate(sequences, results={"exact": exact, "shifted": shifted}, dataset="synth")
+    path = tmp_path / "synth.json"
+    path.write_text(json.dumps(result.to_json()))
+    paths = write_report(tmp_path / "o", eval_json=[path])
+    html = paths.index_html.read_text()
+    assert (tmp_path / "o" / "plots" / "synth_success.png").exists()
+    assert (tmp_path / "o" / "plots" / "synth_attributes.png").exists()
+    assert "&lt;seq0&gt;" in html and "<seq0>" not in html
+    # exact: 20/21 → 0.952 (eval-spec §1.5). shifted: frames 1-11 have IoU 34·30/(46·30) = 0.739 > τ for τ ≤ 0.70
+    # (15 thresholds); frame 0 (the init box, IoU 1) also passes τ = 0.75..0.95 → (15 + 5/12)/21 = 0.734.
+    # Both are within 20 px, so precision ties at 1.000 and both are bold.
+    tex = paths.tables_tex.read_text()
+    assert r"exact$^\dagger$ & -- & \textbf{0.952} & \textbf{1.000} \\" in tex
+    assert r"shifted$^\dagger$ & -- & \underline{0.734} & \textbf{1.000} \\" in tex
+
+
+def test_percent_scale(tmp_path):
+    paths = write_report(tmp_path / "o", ["tnl2k"], include_reported=True, scale="percent")
+    tex = paths.tables_tex.read_text()
+    assert r"TransT & BB & 50.7 & \underline{51.7} \\" in tex
+    assert r"OSTrack-384 & BB & \textbf{55.9} & -- \\" in tex
+    assert "(scores as percent)" in tex
+    with pytest.raises(ReportInputError, match="scale"):
+        write_report(tmp_path / "p", ["tnl2k"], include_reported=True, scale="per mille")
