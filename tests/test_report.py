@@ -204,7 +204,9 @@ def test_report_values_deltas_costs_and_grounding(full_report):
     assert r"Params, grounding (M) & -- & -- & -- & -- & 120.0 \\" in tex
     assert r"profiled with nlbench on Test CPU \textless{}x86\textgreater{}, fp32." in tex
     grounding = html[html.index('id="grounding"') :]
-    assert '<td class="name">jointnlt</td><td>google/val</td><td>ref</td><td class="num">70.0</td>' in grounding
+    assert '<td class="name">JointNLT</td><td>google/val</td><td>ref</td><td class="num">70.0</td>' in grounding
+    # published JointNLT RefCOCOg accuracy 70.07 → Δ −0.1
+    assert '<td class="num">70.1</td>' in grounding and '<td class="num delta-neg">-0.1</td>' in grounding
     assert '<td class="num">80.0</td><td class="num">50.0</td><td class="num">62.0</td>' in grounding
     assert "3500 / 5000" in grounding and "IoU &gt;= 0.5 &lt;xyxy&gt;" in grounding
 

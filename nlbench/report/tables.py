@@ -223,7 +223,7 @@ def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracke
         cells[f"auc_{dataset}"] = matches[0].auc if matches else None
     meta = profile.get("meta") if isinstance(profile.get("meta"), Mapping) else {}
     note = ", ".join(str(v) for v in (meta.get("device_name") or profile.get("device"), profile.get("dtype")) if v)
-    return CostColumn(name=name, measured=True, cells=cells, note=note)
+    return CostColumn(name=canonical, measured=True, cells=cells, note=note)
 
 
 def build_cost_table(

@@ -32,7 +32,7 @@ from nlbench.report.tables import (
     order_datasets,
     rank_marks,
 )
-from nlbench.reported import load_reported
+from nlbench.reported import canonical_name, load_reported, reported_scores
 
 
 @dataclass(frozen=True)
@@ -81,17 +81,26 @@ def _first(data: Mapping[str, Any], *keys: str) -> Any:
     return next((data[k] for k in keys if data.get(k) is not None), None)
 
 
-def _grounding_rows(grounding: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Rows of the grounding table; ``unit`` there is the sample unit (ref / expression), not a scale."""
+def _grounding_rows(grounding: Sequence[Mapping[str, Any]], include_reported: bool) -> list[dict[str, Any]]:
+    """Rows of the grounding table; ``unit`` there is the sample unit (ref / expression), not a scale.
+
+    With ``include_reported`` each row carries the published RefCOCOg accuracy of the same grounder, if any.
+    """
+    published = reported_scores("refcocog") if include_reported else {}
     rows = []
     for g in grounding:
         split = "/".join(str(x) for x in (g.get("split_by"), g.get("split")) if x)
+        grounder = canonical_name(str(g.get("grounder", "?")))
+        reported = published.get((grounder, "NL"), {}).get("accuracy")
+        accuracy = _percent(_first(g, "accuracy", "acc@0.5"))
         rows.append(
             {
-                "grounder": str(g.get("grounder", "?")),
+                "grounder": grounder,
+                "reported": reported[0] if reported else None,
+                "delta": accuracy - reported[0] if reported and accuracy is not None else None,
                 "split": split or None,
                 "unit": g.get("unit"),
-                "accuracy": _percent(_first(g, "accuracy", "acc@0.5")),
+                "accuracy": accuracy,
                 "acc_025": _percent(_first(g, "acc@0.25", "acc_025")),
                 "acc_075": _percent(_first(g, "acc@0.75", "acc_075")),
                 "mean_iou": _percent(g.get("mean_iou")),
@@ -253,7 +262,7 @@ def write_report(
     trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol, store)
     profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
     grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else grounding_record(g) for g in grounding]
-    grounding_rows = _grounding_rows(grounding_data)
+    grounding_rows = _grounding_rows(grounding_data, include_reported)
     all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if grounding_rows else [])
     ordered = order_datasets(all_datasets)
     if not ordered:
@@ -296,6 +305,7 @@ def write_report(
             deltas=deltas,
             delta_metrics=("auc", "precision", "norm_precision"),
             grounding=grounding_rows,
+            grounding_reported=any(g["reported"] is not None for g in grounding_rows),
             sources=sources,
             fmt=_fmt,
             dataset_label=dataset_label,
