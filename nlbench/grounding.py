@@ -82,6 +82,8 @@ class GroundingResult:
     unit: str
     rule: str
     ious: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    #: scores per sub-label of the split (synth: ``test`` = unambiguous, ``test-ambiguous``), when there are several
+    subsets: dict[str, "GroundingResult"] = field(default_factory=dict)
 
     def summary(self) -> str:
         """Accuracy with everything needed to trace it (numerator, denominator, split, unit, rule)."""
@@ -90,6 +92,9 @@ class GroundingResult:
             f"Acc@0.5 = {self.accuracy:.4f} ({self.numerator}/{self.denominator})  split: {where or '?'}  "
             f"unit: {self.unit}  rule: {_RULE_TEXT.get(self.rule, self.rule)}\n"
             f"Acc@0.25 = {self.acc25:.4f}  Acc@0.75 = {self.acc75:.4f}  mean IoU = {self.mean_iou:.4f}"
+        ) + "".join(
+            f"\n  {label}: Acc@0.5 = {sub.accuracy:.4f} ({sub.numerator}/{sub.denominator})  mean IoU = {sub.mean_iou:.4f}"
+            for label, sub in self.subsets.items()
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +111,7 @@ class GroundingResult:
             "unit": self.unit,
             "rule": self.rule,
             "rule_text": _RULE_TEXT.get(self.rule, self.rule),
+            **({"subsets": {label: sub.to_dict() for label, sub in self.subsets.items()}} if self.subsets else {}),
         }
 
 
@@ -229,7 +235,13 @@ def score_records(records: Seq[GroundingRecord], rule: str = "jointnlt") -> Grou
         [[np.nan if r.width is None else r.width, np.nan if r.height is None else r.height] for r in records]
     )
     ious = grounding_ious(pred, gt, rule, sizes if rule == "standard" else None)
-    return _score(ious, rule, _common((r.split for r in records), "split"), _common((r.unit for r in records), "unit"))
+    split_labels = np.array([r.split for r in records])
+    unit = _common((r.unit for r in records), "unit")
+    result = _score(ious, rule, _common(split_labels, "split"), unit)
+    labels = sorted(set(split_labels), key=lambda v: (len(v), v))
+    if len(labels) > 1:  # e.g. synth's ambiguous sentences, reported apart (the paper's Figure 6 limitation)
+        result.subsets.update({label: _score(ious[split_labels == label], rule, label, unit) for label in labels})
+    return result
 
 
 # ------------------------------------------------------------------------------------------- run a model

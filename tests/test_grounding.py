@@ -180,3 +180,20 @@ def test_a_tracker_that_cannot_ground_is_refused(coco: Path, monkeypatch):
     monkeypatch.setattr(registry, "get_tracker", lambda name: plugin)
     with pytest.raises(PluginError, match="'csrt' is not a grounder"):
         run_grounding("csrt", "refcocog", coco, progress=False)
+
+
+def test_sub_labels_of_a_split_are_scored_apart():
+    from nlbench.grounding import GroundingRecord, score_records
+
+    def rec(i, split, pred):
+        return GroundingRecord(index=i, sentence="s", pred=np.array(pred, float), gt=np.array([0, 0, 10, 10.0]),
+                               width=100, height=100, split=split)
+
+    records = [rec(0, "test", [0, 0, 10, 10]), rec(1, "test", [0, 0, 10, 10]), rec(2, "test", [50, 50, 10, 10]),
+               rec(3, "test-ambiguous", [50, 50, 10, 10])]
+    result = score_records(records)
+    assert (result.numerator, result.denominator) == (2, 4)
+    assert (result.subsets["test"].numerator, result.subsets["test"].denominator) == (2, 3)
+    assert (result.subsets["test-ambiguous"].numerator, result.subsets["test-ambiguous"].denominator) == (0, 1)
+    assert result.to_dict()["subsets"]["test"]["accuracy"] == pytest.approx(2 / 3)
+    assert "test-ambiguous: Acc@0.5 = 0.0000 (0/1)" in result.summary()
