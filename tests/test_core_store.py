@@ -59,3 +59,12 @@ def test_manifest_records_and_merges(tmp_path):
     assert data["sequences"]["a"]["error"] == "boom"
     assert "torch" in data["versions"] and "python" in data["versions"]
     json.dumps(data)
+
+
+def test_atomic_write_uses_the_umask_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = atomic_write_text(tmp_path / "r.txt", "x")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
