@@ -103,7 +103,7 @@ def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, n
       nlbench eval --dataset lasot --root /data/LaSOT --results JointNLT=results/raw/lasot/jointnlt-nl
       nlbench eval --dataset tnl2k --root /data/TNL2K_test --results A=runs/a --results B=runs/b --json out.json
       nlbench eval --dataset otb99 --root /data/OTB_sentences --results X=dir --protocol otb-matlab
-      nlbench eval --dataset synth --results static=results/raw/synth/static-bb --sequences s0,s1
+      nlbench eval --dataset synth --results static=results/raw/synth/static-bb --sequences synth_test_0001,synth_test_0002
     """
     from nlbench.io import atomic_write_json
 

@@ -189,6 +189,84 @@ def _load_runs(
     return runs, str(directory)
 
 
+def _score_sequences(
+    sequences: list[Sequence],
+    trackers: list[str],
+    loaded: Mapping[str, Mapping[str, list[np.ndarray] | None]],
+    rules: Protocol,
+    quirks: bool,
+) -> dict[str, Curves]:
+    """Per tracker: the (S, K) per-sequence curves, runs averaged per sequence."""
+
+    def score(seq: Sequence) -> list[Curves]:
+        # All trackers (and their runs) of one sequence in one stack.
+        runs = [loaded[t][seq.name] or [] for t in trackers]
+        preds = [run for per_tracker in runs for run in per_tracker]
+        labels = [f"tracker {t}, sequence {seq.name}" for t, r in zip(trackers, runs) for _ in r]
+        curves = sequence_curves(preds, seq.gt, seq.visible, rules, quirks, labels, sequence=seq.name)
+        out, row = [], 0
+        for r in runs:
+            rows = slice(row, row + len(r))
+            row += len(r)
+            out.append(Curves(curves.success[rows].mean(axis=0), curves.precision[rows].mean(axis=0),
+                              curves.norm_precision[rows].mean(axis=0)))  # fmt: skip
+        return out
+
+    # numpy releases the GIL in the array work, so long benchmarks score on every core;
+    # map() keeps the dataset order, and the first failing sequence in that order raises.
+    if len(sequences) > 32 and (os.cpu_count() or 1) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
+            scored = list(pool.map(score, sequences))
+    else:
+        scored = [score(seq) for seq in sequences]
+    return {
+        t: Curves(
+            success=np.stack([per_sequence[i].success for per_sequence in scored]),
+            precision=np.stack([per_sequence[i].precision for per_sequence in scored]),
+            norm_precision=np.stack([per_sequence[i].norm_precision for per_sequence in scored]),
+        )
+        for i, t in enumerate(trackers)
+    }
+
+
+def _summarise(
+    tracker: str,
+    sequences: list[Sequence],
+    stack: Curves,
+    n_runs: dict[str, int],
+    attr_names: list[str],
+    rules: Protocol,
+    bootstrap: bool,
+) -> TrackerEvaluation:
+    """Dataset curves and scores, per-attribute scores and the AUC interval of one tracker."""
+    mean = _aggregate(stack, rules)
+    attributes: dict[str, dict[str, float | int]] = {}
+    for attr in attr_names:
+        rows = np.array([bool(s.attributes.get(attr, False)) for s in sequences])
+        n = int(rows.sum())
+        if n == 0 or n < rules.min_attribute_sequences:
+            continue
+        sub = _scores(_aggregate(Curves(stack.success[rows], stack.precision[rows], stack.norm_precision[rows]), rules))
+        attributes[attr] = {"auc": sub["auc"], "precision": sub["precision"], "norm_precision": sub["norm_precision"], "n": n}
+    evaluation = TrackerEvaluation(
+        name=tracker,
+        sequence_names=[s.name for s in sequences],
+        per_sequence=stack,
+        curves=mean,
+        n_runs=n_runs,
+        attributes=attributes,
+        **_scores(mean),
+    )
+    if bootstrap:
+        auc = evaluation.sequence_auc
+        if rules.drop_all_zero_sequences:  # the MATLAB mean leaves these out, so does its interval
+            auc = auc[stack.success.sum(axis=1) > _EPS]
+        evaluation.auc_ci95 = bootstrap_ci(auc)
+    return evaluation
+
+
 def evaluate(
     sequences: SequenceOf[Sequence],
     results: Mapping[str, ResultSource],
@@ -241,79 +319,18 @@ def evaluate(
         raise EvaluationError(f"dataset {dataset}: no sequence has results from every tracker")
 
     trackers = list(results)
-    n_runs = {t: {seq.name: len(loaded[t][seq.name] or []) for seq in kept} for t in trackers}
-
-    def score_sequence(seq: Sequence) -> list[Curves]:
-        """All trackers (and their runs) of one sequence in one stack; runs averaged per tracker."""
-        preds = [run for t in trackers for run in loaded[t][seq.name] or []]
-        labels = [f"tracker {t}, sequence {seq.name}" for t in trackers for _ in loaded[t][seq.name] or []]
-        curves = sequence_curves(preds, seq.gt, seq.visible, rules, quirks, labels, sequence=seq.name)
-        out, row = [], 0
-        for t in trackers:
-            n = n_runs[t][seq.name]
-            rows = slice(row, row + n)
-            row += n
-            out.append(Curves(curves.success[rows].mean(axis=0), curves.precision[rows].mean(axis=0), curves.norm_precision[rows].mean(axis=0)))
-        return out
-
-    # numpy releases the GIL in the array work, so long benchmarks score on every core;
-    # map() keeps the dataset order, and the first failing sequence in that order raises.
-    if len(kept) > 32 and (os.cpu_count() or 1) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
-            scored = list(pool.map(score_sequence, kept))
-    else:
-        scored = [score_sequence(seq) for seq in kept]
-    per_tracker = {t: [per_sequence[i] for per_sequence in scored] for i, t in enumerate(trackers)}
-
-    kept_names = [s.name for s in kept]
+    per_tracker = _score_sequences(kept, trackers, loaded, rules, quirks)
     attr_names = attribute_order(dataset, (s.attributes for s in kept))
-    evaluations: dict[str, TrackerEvaluation] = {}
-    for tracker in trackers:
-        stack = Curves(
-            success=np.stack([c.success for c in per_tracker[tracker]]),
-            precision=np.stack([c.precision for c in per_tracker[tracker]]),
-            norm_precision=np.stack([c.norm_precision for c in per_tracker[tracker]]),
-        )
-        mean = _aggregate(stack, rules)
-        scores = _scores(mean)
-        attributes: dict[str, dict[str, float | int]] = {}
-        for attr in attr_names:
-            rows = np.array([bool(s.attributes.get(attr, False)) for s in kept])
-            n = int(rows.sum())
-            if n == 0 or n < rules.min_attribute_sequences:
-                continue
-            sub = _scores(
-                _aggregate(Curves(stack.success[rows], stack.precision[rows], stack.norm_precision[rows]), rules)
-            )
-            attributes[attr] = {
-                "auc": sub["auc"],
-                "precision": sub["precision"],
-                "norm_precision": sub["norm_precision"],
-                "n": n,
-            }
-        evaluation = TrackerEvaluation(
-            name=tracker,
-            sequence_names=kept_names,
-            per_sequence=stack,
-            curves=mean,
-            n_runs=n_runs[tracker],
-            attributes=attributes,
-            **scores,
-        )
-        if bootstrap:
-            auc = evaluation.sequence_auc
-            if rules.drop_all_zero_sequences:
-                auc = auc[stack.success.sum(axis=1) > _EPS]
-            evaluation.auc_ci95 = bootstrap_ci(auc)
-        evaluations[tracker] = evaluation
+    evaluations = {
+        t: _summarise(t, kept, per_tracker[t], {s.name: len(loaded[t][s.name] or []) for s in kept}, attr_names, rules, bootstrap)
+        for t in trackers
+    }
 
     return EvaluationResult(
         dataset=dataset,
         protocol=rules,
         trackers=evaluations,
-        sequence_names=kept_names,
+        sequence_names=[s.name for s in kept],
         n_requested=len(names),
         skipped={name: missing[name] for name in names if name in missing},
     )
