@@ -26,7 +26,9 @@ def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, war
     MACs follow thop 0.0.31's rules with the inputs of the original profiling scripts: the
     figures the papers call "FLOPs". FLOPs (true) come from torch's FlopCounterMode and include
     attention matmuls. Params: every parameter, and the thop-rule count the papers report.
-    Models are built with random weights; no checkpoint is needed.
+    Models are built with random weights; no checkpoint is needed. Latency: median and p90 per
+    phase after warm-up (CUDA events on GPU, perf_counter on CPU); --iterations 0 skips timing
+    and writes "latency_ms": null.
     Examples:
       nlbench profile --tracker jointnlt --iterations 5
       nlbench profile --tracker vltvg+stark-st101 --device cuda --iterations 200 --json st101.json
