@@ -4,6 +4,9 @@ Sequence-first tensors ``(L, B, C)`` and ``nn.MultiheadAttention`` as in the ori
 in the checkpoint, and thop leaves it uncounted, spec §5). Masks apply to keys only; every position is
 computed as a query, so padded search tokens still produce outputs (spec §8.5): never use the nested-tensor
 fast path of ``nn.TransformerEncoder``.
+
+``need_weights=True`` (the default) keeps MultiheadAttention on its explicit matmul/softmax path, as in the
+original's torch 1.11; the fused SDPA path (``need_weights=False``) moves boxes by ~1e-4 px.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class EncoderLayer(nn.Module):
     def forward(self, src: torch.Tensor, key_padding_mask: torch.Tensor | None = None,
                 pos: torch.Tensor | None = None) -> torch.Tensor:
         q = k = _with_pos(src, pos)
-        attn = self.self_attn(q, k, value=src, key_padding_mask=key_padding_mask, need_weights=False)[0]
+        attn = self.self_attn(q, k, value=src, key_padding_mask=key_padding_mask, need_weights=True)[0]
         src = self.norm1(src + self.dropout1(attn))
         ffn = self.linear2(self.dropout(F.gelu(self.linear1(src))))  # exact erf GELU (spec §1)
         return self.norm2(src + self.dropout2(ffn))
@@ -56,10 +59,10 @@ class DecoderLayer(nn.Module):
     def forward(self, tgt: torch.Tensor, memory: torch.Tensor, memory_key_padding_mask: torch.Tensor | None = None,
                 pos: torch.Tensor | None = None, query_pos: torch.Tensor | None = None) -> torch.Tensor:
         q = k = _with_pos(tgt, query_pos)
-        attn = self.self_attn(q, k, value=tgt, need_weights=False)[0]
+        attn = self.self_attn(q, k, value=tgt, need_weights=True)[0]
         tgt = self.norm1(tgt + self.dropout1(attn))
         attn = self.multihead_attn(query=_with_pos(tgt, query_pos), key=_with_pos(memory, pos), value=memory,
-                                   key_padding_mask=memory_key_padding_mask, need_weights=False)[0]
+                                   key_padding_mask=memory_key_padding_mask, need_weights=True)[0]
         tgt = self.norm2(tgt + self.dropout2(attn))
         ffn = self.linear2(self.dropout(F.gelu(self.linear1(tgt))))
         return self.norm3(tgt + self.dropout3(ffn))
