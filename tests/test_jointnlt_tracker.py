@@ -30,6 +30,15 @@ def _random_tiny() -> JointNLT:
     return model.eval()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """The tiny model is too small to gain from threads; one thread keeps the shared CPU free."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def tiny_model() -> JointNLT:
     return _random_tiny()
