@@ -397,8 +397,7 @@ def _load_bundle(directory: Path) -> dict[_Key, np.ndarray]:
 def _save_bundle(directory: Path, entries: dict[_Key, np.ndarray]) -> None:
     import io
     import json
-
-    from nlbench.io import atomic_write_bytes
+    import tempfile
 
     root = str(directory.resolve())
     keep = [(k, v) for k, v in entries.items() if os.path.dirname(k[0]) == root]
@@ -417,10 +416,20 @@ def _save_bundle(directory: Path, entries: dict[_Key, np.ndarray]) -> None:
         data=np.concatenate([v for _, v in keep]) if keep else np.empty((0, 4)),
         offsets=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
     )
+    target = _bundle_path(directory)
     try:
-        atomic_write_bytes(_bundle_path(directory), buffer.getvalue())
+        # Atomic (temp file + rename) but not fsynced: a cache lost in a crash is parsed
+        # again, and syncing tens of MB would cost more than the parse it saves.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError:
-        pass  # a read-only cache only costs speed
+        return  # a read-only cache folder only costs speed
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buffer.getbuffer())
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # a full disk only costs speed
 
 
 # --------------------------------------------------------------------------- layouts
