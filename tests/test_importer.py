@@ -224,6 +224,7 @@ def test_disk_cache_serves_a_new_process(tmp_path, monkeypatch):
     os.utime(root / "b.txt", ns=(5, 5_000_000_000))
     clear_cache()
     assert importer.read_result_files(paths)[1].tolist() == [[9, 9, 9, 9]]
+    assert len(importer._load_bundle(root)) == 2  # the stale parse of b.txt was dropped
     # strict and default parses are cached separately
     clear_cache()
     assert importer.read_result_files(paths[:1], strict=True)[0].tolist() == first[0].tolist()

@@ -400,7 +400,9 @@ def _save_bundle(directory: Path, entries: dict[_Key, np.ndarray]) -> None:
     import tempfile
 
     root = str(directory.resolve())
-    keep = [(k, v) for k, v in entries.items() if os.path.dirname(k[0]) == root]
+    # One entry per (file, reader): a rewritten file's fresh parse (inserted last) replaces the old one.
+    latest = {(os.path.basename(k[0]), k[3]): (k, v) for k, v in entries.items() if os.path.dirname(k[0]) == root}
+    keep = list(latest.values())
     if not keep:
         return
     index = {
