@@ -69,24 +69,3 @@ def describe(group: str) -> list[tuple[str, str]]:
             rows.append((name, f"(unavailable: {type(exc).__name__}: {exc})"))
     return rows
 
-
-def load_sequences(plugin: DatasetPlugin, root, split: str | None = None, names: list[str] | None = None):
-    """Load a tracking split; with ``names`` only those sequences (others need not be on disk).
-
-    Loaders that accept ``names=`` read just those folders; for the others the
-    whole split is read and then filtered.
-    """
-    import inspect
-
-    if names and "names" in inspect.signature(plugin.load).parameters:
-        sequences = plugin.load(root, split, names=names)
-    else:
-        sequences = plugin.load(root, split)
-    if names:
-        by_name = {s.name: s for s in sequences}
-        unknown = [n for n in names if n not in by_name]
-        if unknown:
-            more = f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else ""
-            raise PluginError(f"dataset '{plugin.name}' has no sequence(s) {', '.join(unknown[:5])}{more}")
-        sequences = [by_name[n] for n in names]
-    return sequences

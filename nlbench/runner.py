@@ -21,9 +21,9 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from nlbench.config import resolve_root
 from nlbench.errors import NlbenchError
-from nlbench.registry import get_dataset, get_tracker, load_sequences
+from nlbench.datasets import load_sequences
+from nlbench.registry import get_dataset, get_tracker
 from nlbench.store.manifest import RunManifest, record_sequence, sha256_file, start_manifest
 from nlbench.store.writer import result_paths, write_sequence_result
 from nlbench.types import MODES, Sequence, TrackerPlugin
@@ -54,13 +54,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return k, n
 
 
-def select_sequences(sequences: list[Sequence], names: list[str] | None, shard: tuple[int, int] | None) -> list[Sequence]:
-    if names:
-        by_name = {s.name: s for s in sequences}
-        unknown = [n for n in names if n not in by_name]
-        if unknown:
-            raise NlbenchError(f"unknown sequence(s): {', '.join(unknown[:5])}" + (" ..." if len(unknown) > 5 else ""))
-        sequences = [by_name[n] for n in names]
+def select_shard(sequences: list[Sequence], shard: tuple[int, int] | None) -> list[Sequence]:
     if shard:
         k, n = shard
         # round-robin over the official order keeps shards balanced for datasets sorted by class
@@ -161,12 +155,8 @@ def run(
     """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``."""
     plugin = get_tracker(tracker)
     mode = resolve_mode(plugin, mode)
-    data_plugin = get_dataset(dataset)
-    if data_plugin.kind != "tracking":
-        raise NlbenchError(f"'{dataset}' is a {data_plugin.kind} dataset; use 'nlbench ground' for it")
-    split = split or data_plugin.default_split
-    data_root = resolve_root(data_plugin, root)
-    todo = select_sequences(load_sequences(data_plugin, data_root, split, sequences), None, parse_shard(shard))
+    split = split or get_dataset(dataset).default_split
+    todo = select_shard(load_sequences(dataset, root, split, sequences), parse_shard(shard))
     out_dir = Path(out) if out else default_out_dir(dataset, plugin.name, mode)
     options = dict(options or {})
 

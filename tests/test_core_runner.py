@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.runner import parse_shard, run, select_sequences
+from nlbench.runner import parse_shard, run, select_shard
 from tests.fixtures_frames import make_moving_square_sequence
 
 NAMES = [f"seq_{i:02d}" for i in range(6)]
@@ -72,7 +72,7 @@ def test_mode_and_name_errors(tnl2k_root, tmp_path):
 
 def test_shards_partition_the_sequences():
     seqs = [type("S", (), {"name": n})() for n in NAMES]
-    parts = [select_sequences(seqs, None, (k, 3)) for k in (1, 2, 3)]
+    parts = [select_shard(seqs, (k, 3)) for k in (1, 2, 3)]
     names = sorted(s.name for part in parts for s in part)
     assert names == NAMES and [len(p) for p in parts] == [2, 2, 2]
     assert parse_shard("2/8") == (2, 8)
