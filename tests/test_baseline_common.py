@@ -185,3 +185,33 @@ def test_vltvg_style_checkpoint_with_argparse_namespace_loads(tmp_path) -> None:
     fresh = _Tiny()
     load_strict(fresh, read_state_dict(tmp_path / "v.pth"), "v.pth")
     assert torch.equal(fresh.fc.bias, model.fc.bias)
+
+
+@pytest.mark.parametrize(
+    ("plugin_name", "variant"),
+    [
+        ("stark-st101", None),  # profile_spec's default variant is Table 2's st101 / 384 / r50
+        ("stark-st50", "st50"),
+        ("ostrack-384", None),
+        ("ostrack-256", "256"),
+        ("vltvg", None),
+        ("vltvg-r101", "r101"),
+    ],
+)
+def test_each_plugin_profiles_its_own_variant(plugin_name: str, variant: str | None, monkeypatch) -> None:
+    import importlib
+
+    from nlbench.registry import get_tracker
+
+    plugin = get_tracker(plugin_name)
+    package = plugin.build.__module__.split(".")[1]
+    profiling = importlib.import_module(f"nlbench_trackers.{package}.profiling")
+    seen: dict[str, object] = {}
+
+    def fake(variant: str | None = None, seed: int = 0, **options) -> str:
+        seen.update(variant=variant, seed=seed)
+        return "spec"
+
+    monkeypatch.setattr(profiling, "profile_spec", fake)  # the per-variant helpers forward to profile_spec
+    assert plugin.profile(seed=3) == "spec"
+    assert seen == {"variant": variant, "seed": 3}

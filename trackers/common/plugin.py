@@ -36,12 +36,13 @@ def torch_device(device: str | torch.device) -> torch.device:
     return device if isinstance(device, torch.device) else torch.device(device)
 
 
-def lazy_profile(package: str) -> Callable[..., Any]:
-    """``TrackerPlugin.profile``: imports ``nlbench_trackers.<package>.profiling`` only when profiling runs."""
+def lazy_profile(package: str, function: str = "profile_spec") -> Callable[..., Any]:
+    """``TrackerPlugin.profile``: imports ``nlbench_trackers.<package>.profiling`` only when profiling runs
+    and forwards the options to its ``function`` (one per variant, e.g. ``profile_spec_st50``)."""
 
     def profile(**options: Any) -> Any:
         module = importlib.import_module(f"nlbench_trackers.{package}.profiling")
-        return module.profile_spec(**options)
+        return getattr(module, function)(**options)
 
-    profile.__doc__ = f"Profiling description of {package} (see nlbench_trackers.{package}.profiling)."
+    profile.__doc__ = f"Profiling description from nlbench_trackers.{package}.profiling.{function}."
     return profile

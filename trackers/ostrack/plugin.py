@@ -48,5 +48,5 @@ OSTRACK_256 = TrackerPlugin(
     modes=("bb",),
     needs_checkpoint=True,
     checkpoint_help=_HELP_256,
-    profile=lazy_profile("ostrack"),
+    profile=lazy_profile("ostrack", "profile_spec_256"),
 )

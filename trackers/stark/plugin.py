@@ -54,5 +54,5 @@ STARK_ST50 = TrackerPlugin(
     modes=("bb",),
     needs_checkpoint=True,
     checkpoint_help=_HELP_50,
-    profile=lazy_profile("stark"),
+    profile=lazy_profile("stark", "profile_spec_st50"),
 )

@@ -50,5 +50,5 @@ VLTVG_R101 = TrackerPlugin(
     grounder=True,
     needs_checkpoint=True,
     checkpoint_help=_HELP_R101,
-    profile=lazy_profile("vltvg"),
+    profile=lazy_profile("vltvg", "profile_spec_r101"),
 )
