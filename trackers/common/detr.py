@@ -83,7 +83,15 @@ class Decoder(nn.Module):
         self.layers = nn.ModuleList(DecoderLayer(d_model, nhead, dim_feedforward) for _ in range(num_layers))
         self.norm = nn.LayerNorm(d_model)
 
-    def forward(self, tgt, memory, memory_key_padding_mask, pos, query_pos) -> torch.Tensor:
+    def forward(
+        self,
+        tgt: torch.Tensor,
+        memory: torch.Tensor,
+        memory_key_padding_mask: torch.Tensor | None,
+        pos: torch.Tensor | None,
+        query_pos: torch.Tensor | None,
+    ) -> torch.Tensor:
+        """Returns (1, Nq, B, C): the final-norm output with a leading stage axis, as DETR's decoder."""
         for layer in self.layers:
             tgt = layer(tgt, memory, memory_key_padding_mask, pos, query_pos)
         return self.norm(tgt).unsqueeze(0)

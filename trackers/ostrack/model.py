@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from nlbench_trackers.common.detr import conv_bn_relu
@@ -129,7 +128,9 @@ class CEBlock(nn.Module):
         self.mlp = Mlp(dim, int(dim * mlp_ratio))
         self.keep_ratio = keep_ratio
 
-    def forward(self, x, template_len: int, global_index_s, template_mask):
+    def forward(
+        self, x: torch.Tensor, template_len: int, global_index_s: torch.Tensor, template_mask: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         out, attn = self.attn(self.norm1(x))
         x = x + out
         removed = None
@@ -160,7 +161,9 @@ class VisionTransformerCE(nn.Module):
         nn.init.trunc_normal_(self.pos_embed_z, std=0.02)
         nn.init.trunc_normal_(self.pos_embed_x, std=0.02)
 
-    def forward(self, template: torch.Tensor, search: torch.Tensor, template_mask: torch.Tensor | None = None):
+    def forward(
+        self, template: torch.Tensor, search: torch.Tensor, template_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Returns [template tokens, search tokens restored to raster order] (B, Lz+Lx, C).
 
         Search tokens removed by candidate elimination are exact zeros, inserted after the final norm (§4.3 step 6).

@@ -81,7 +81,9 @@ class MHAttentionRPE(nn.Module):
         self.register_buffer("pos_x", table.clone())
         self.register_buffer("pos_y", table.clone())
 
-    def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, key_padding_mask: torch.Tensor):
+    def forward(
+        self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, key_padding_mask: torch.Tensor
+    ) -> torch.Tensor:
         tgt_len, batch, dim = query.shape
         src_len = key.shape[0]
         w_q, w_k, w_v = self.in_proj_weight.split(dim)
@@ -144,7 +146,9 @@ class DiscriminativeFeatEncLayer(nn.Module):
         self.norm_text_cond_img = nn.LayerNorm(d_model)
         self.norm_img = nn.LayerNorm(d_model)
 
-    def forward(self, img_feat, img_mask, word_feat, word_mask) -> torch.Tensor:
+    def forward(
+        self, img_feat: torch.Tensor, img_mask: torch.Tensor, word_feat: torch.Tensor, word_mask: torch.Tensor
+    ) -> torch.Tensor:
         # img_query_with_pos=False in every official config: no position encoding inside this layer
         text_info = self.img2text_attn(img_feat, word_feat, value=word_feat, key_padding_mask=word_mask)[0]
         text_embed = self.text_proj(text_info)
@@ -169,7 +173,17 @@ class MultiStageDecoderLayer(nn.Module):
         )
         self.norm = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(3))
 
-    def forward(self, query, vis_query_pos, text_query_pos, img_feat, img_mask, img_pos, word_feat, word_mask):
+    def forward(
+        self,
+        query: torch.Tensor,
+        vis_query_pos: torch.Tensor,
+        text_query_pos: torch.Tensor,
+        img_feat: torch.Tensor,
+        img_mask: torch.Tensor,
+        img_pos: torch.Tensor,
+        word_feat: torch.Tensor,
+        word_mask: torch.Tensor,
+    ) -> torch.Tensor:
         img_value, img_key = img_feat.chunk(2, dim=-1)  # value = original half, key = fused half
         text_info = self.word_attn(query + vis_query_pos, word_feat, value=word_feat, key_padding_mask=word_mask)[0]
         text_query = self.norm[0](text_info)  # no residual here (§2.4 step 5)
@@ -192,7 +206,14 @@ class DecoderWithExtraEncoder(nn.Module):
         self.vis_query_embed = nn.Embedding(1, d)
         self.text_query_embed = nn.Embedding(1, d)
 
-    def forward(self, img_feat, img_mask, pos, word_feat, word_mask) -> torch.Tensor:
+    def forward(
+        self,
+        img_feat: torch.Tensor,
+        img_mask: torch.Tensor,
+        pos: torch.Tensor,
+        word_feat: torch.Tensor,
+        word_mask: torch.Tensor,
+    ) -> torch.Tensor:
         """Returns every stage's normalised query, (stages, B, 1, C)."""
         for layer in self.extra_encoder_layers:
             img_feat = layer(img_feat, img_mask, word_feat, word_mask)

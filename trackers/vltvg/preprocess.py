@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 
 from nlbench_trackers.common.crop import IMAGENET_MEAN, IMAGENET_STD
+from nlbench_trackers.jointnlt.tokenizer import get_tokenizer  # the shared offline bert-base-uncased vocabulary
 
 CANVAS = 640
 QUERY_LEN = 40
@@ -84,8 +85,6 @@ def encode_phrase(text: str, query_len: int = QUERY_LEN) -> tuple[torch.Tensor, 
     Lower-cased, stripped; ``A ||| B`` becomes a sentence pair ([CLS] A [SEP] B [SEP]; the segment
     ids are never passed to BERT). One sentence keeps its first ``query_len - 2`` word pieces.
     """
-    from nlbench_trackers.jointnlt.tokenizer import get_tokenizer  # the shared offline bert-base-uncased vocabulary
-
     tokenizer = get_tokenizer()
     line = text.lower().strip()
     match = _PAIR.match(line)
