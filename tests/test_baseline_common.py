@@ -215,3 +215,22 @@ def test_each_plugin_profiles_its_own_variant(plugin_name: str, variant: str | N
     monkeypatch.setattr(profiling, "profile_spec", fake)  # the per-variant helpers forward to profile_spec
     assert plugin.profile(seed=3) == "spec"
     assert seen == {"variant": variant, "seed": 3}
+
+
+def test_box_trackers_refuse_sentences_only_and_tracking_before_initialize() -> None:
+    from types import SimpleNamespace
+
+    from nlbench_trackers.ostrack.model import OSTRACK_256_CONFIG
+    from nlbench_trackers.ostrack.tracker import OSTrackTracker
+    from nlbench_trackers.stark.model import ST50
+    from nlbench_trackers.stark.tracker import StarkTracker
+
+    frame = np.zeros((32, 32, 3), dtype=np.uint8)
+    for tracker in (
+        StarkTracker(SimpleNamespace(config=ST50), torch.device("cpu")),
+        OSTrackTracker(SimpleNamespace(config=OSTRACK_256_CONFIG), torch.device("cpu")),
+    ):
+        with pytest.raises(NlbenchError, match="before initialize"):
+            tracker.track(frame)
+        with pytest.raises(NlbenchError, match="initialised by a box"):
+            tracker.initialize(frame, "a sentence", None)
