@@ -97,11 +97,12 @@ def render_frame(scene: Scene, t: int, bg: np.ndarray | None = None) -> np.ndarr
     return frame
 
 
-def target_track(scene: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def target_track(scene: Scene, frames: "list[int] | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per frame: GT box (xywh, integers, ``0,0,0,0`` when absent), visible flag, visible and in-view fractions.
 
     The visible fraction counts target pixels inside the frame and not covered by an occluder or by an
     object drawn above the target; the in-view fraction counts target pixels inside the frame.
+    ``frames`` restricts the work to some frames (the others stay absent), for training samplers.
     """
     w, h, n = scene.width, scene.height, scene.num_frames
     target = scene.target
@@ -115,7 +116,7 @@ def target_track(scene: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     visible = np.zeros(n, bool)
     fraction = np.zeros(n)
     in_view = np.zeros(n)
-    for t in range(n):
+    for t in range(n) if frames is None else frames:
         cx, cy = target.centres[t]
         if cx < -pad + 2 or cy < -pad + 2 or cx > w + pad - 2 or cy > h + pad - 2:
             continue  # far outside: nothing visible

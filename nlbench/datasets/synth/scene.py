@@ -25,7 +25,7 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "orange": (250, 140, 30),
 }
 #: Half-size ("radius") ranges in pixels at frame 0.
-SIZE_RANGES = {"small": (8.0, 11.0), "large": (16.0, 21.0)}
+SIZE_RANGES = {"small": (9.0, 12.0), "large": (17.0, 22.0)}
 DIRECTIONS = ("left", "right", "up", "down")
 RELATIONS = ("left of", "right of", "above", "below")
 
