@@ -80,3 +80,24 @@ def test_split_options():
 def test_registry_composes_names():
     with pytest.raises(PluginError, match="not a grounder"):
         get_tracker("static+csrt")
+
+
+def test_degenerate_grounding_is_grown_around_its_centre_for_the_tracker():
+    from nlbench_trackers.separated import guard_min_size
+
+    np.testing.assert_array_equal(guard_min_size(np.array([10, 20, 0, 6.0]), 1.0), [9.5, 20, 1, 6])
+    np.testing.assert_array_equal(guard_min_size(np.array([10, 20, 4, 6.0]), 1.0), [10, 20, 4, 6])
+
+    class ZeroGrounder:
+        def ground(self, frame, text):
+            return np.array([5, 5, 0, 0.0])
+
+    class Recorder:
+        def initialize(self, frame, text, box):
+            self.box = box
+
+    recorder = Recorder()
+    tracker = SeparatedTracker(ZeroGrounder(), recorder, min_box_size=4)
+    grounded = tracker.initialize(np.zeros((10, 10, 3), np.uint8), "x", None)
+    assert grounded.tolist() == [5, 5, 0, 0]  # the file keeps what the grounder said
+    assert recorder.box.tolist() == [3, 3, 4, 4]

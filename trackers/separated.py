@@ -19,16 +19,25 @@ from nlbench.types import TrackerPlugin
 ROLES = ("grounder", "tracker")
 
 
+def guard_min_size(box: np.ndarray, min_size: float) -> np.ndarray:
+    """Grow a degenerate grounding around its centre: STARK/OSTrack crops fail on zero-area boxes
+    (baselines-spec §5), and VLTVG returns one when it clamps a prediction lying outside the image."""
+    x, y, w, h = np.asarray(box, dtype=np.float64)
+    new_w, new_h = max(w, min_size), max(h, min_size)
+    return np.array([x + (w - new_w) / 2, y + (h - new_h) / 2, new_w, new_h])
+
+
 class SeparatedTracker:
-    def __init__(self, grounder: Any, tracker: Any) -> None:
+    def __init__(self, grounder: Any, tracker: Any, min_box_size: float = 1.0) -> None:
         self.grounder = grounder
         self.tracker = tracker
+        self.min_box_size = float(min_box_size)
 
     def initialize(self, frame: np.ndarray, text: str | None, box: np.ndarray | None) -> np.ndarray:
         if not text:
             raise NlbenchError("a separated GROUNDER+TRACKER pipeline needs a sentence (mode nl)")
         grounded = np.asarray(self.grounder.ground(frame, text), dtype=np.float64)
-        self.tracker.initialize(frame, None, grounded)
+        self.tracker.initialize(frame, None, guard_min_size(grounded, self.min_box_size))
         return grounded
 
     def track(self, frame: np.ndarray) -> np.ndarray:
@@ -68,10 +77,12 @@ def compose_plugin(grounder: TrackerPlugin, tracker: TrackerPlugin) -> TrackerPl
                 )
             checkpoint = {"grounder" if grounder.needs_checkpoint else "tracker": checkpoint}
         checkpoint = checkpoint or {}
+        min_box_size = options.pop("min_box_size", 1.0)
         parts = split_options(options)
         return SeparatedTracker(
             grounder.build(checkpoint=checkpoint.get("grounder"), device=device, **parts["grounder"]),
             tracker.build(checkpoint=checkpoint.get("tracker"), device=device, **parts["tracker"]),
+            min_box_size=min_box_size,
         )
 
     def profile(**options: Any):
