@@ -156,6 +156,29 @@ def template_batch(rng: np.random.Generator, cfg: JointNLTConfig, clips: list[Cl
     return normalise(np.stack(imgs), cfg), torch.from_numpy(np.stack(masks).astype(bool))
 
 
+@dataclass
+class StillBatch:
+    """Image-only grounding samples (one-frame scenes), the analogue of RefCOCOg in the original's data mix."""
+
+    sentences: list[str]
+    ground_img: torch.Tensor
+    ground_mask: torch.Tensor
+    ground_box: torch.Tensor
+
+
+def make_still_batch(rng: np.random.Generator, cfg: JointNLTConfig, batch_size: int) -> StillBatch:
+    imgs, masks, boxes, sentences = [], [], [], []
+    while len(imgs) < batch_size:
+        scene = make_scene(rng, TRAIN_SCENE, still=True)
+        gt, visible, fraction, in_view = target_track(scene, [0])
+        if not (visible[0] and in_view[0] > 0.999 and fraction[0] > 0.9):
+            continue
+        img, mask, box, _ = ground_inputs(brightness(rng, render_frame(scene, 0)), gt[0], cfg.grounding_size)
+        imgs.append(img), masks.append(mask), boxes.append(box), sentences.append(scene.sentence)
+    return StillBatch(sentences, normalise(np.stack(imgs), cfg), torch.from_numpy(np.stack(masks).astype(bool)),
+                      torch.tensor(np.stack(boxes), dtype=torch.float32))
+
+
 def training_rng(seed: int) -> np.random.Generator:
     """The training stream: disjoint from the written splits (another stream id of the synth seeds)."""
     return scene_rng(DEFAULT_SEED + seed, "train-stream", 0)
