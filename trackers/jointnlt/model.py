@@ -161,7 +161,10 @@ class JointNLT(nn.Module):
         """RoIAlign of the modulated map over the (already enlarged) boxes → (B, C, 6, 6)."""
         xyxy = box_cxcywh_to_xyxy(boxes_cxcywh * self.cfg.search_size)
         index = torch.arange(feat.shape[0], device=feat.device, dtype=xyxy.dtype).unsqueeze(-1)
-        return self.roi(feat, torch.cat((index, xyxy), dim=1))
+        rois = torch.cat((index, xyxy), dim=1)
+        if feat.dtype == torch.bfloat16:  # torchvision's roi_align kernels have no bfloat16 variant
+            return self.roi(feat.float(), rois.float()).to(feat.dtype)
+        return self.roi(feat, rois)
 
     # Modes --------------------------------------------------------------------------------------
     def grounding_placeholder(self, b: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
