@@ -10,6 +10,9 @@ Phases:
   tracking+sgtm   as tracking with the 72-token temporal clue of NL mode (every frame after the first)
   track()         the whole tracker step on a 640x360 frame: crop, normalise, tracking+sgtm, map back, clip
 
+On a shared or small CPU pass ``--threads 1``: with other processes competing for the cores, OpenMP's
+spinning threads made every op ~20x slower here (2 cores, 2 threads: 8.4 s per tracking frame; 1 thread: 0.93 s).
+
 Usage:
   python benchmarks/jointnlt_step.py [--config jointnlt|jointnlt-tiny] [--device cpu|cuda] [--iters 5]
          [--warmup 1] [--dtype fp32|fp16|bf16] [--compile] [--threads N] [--json OUT.json]
@@ -31,6 +34,16 @@ from nlbench.io import atomic_write_json
 from nlbench_trackers.jointnlt.config import CONFIGS
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.tracker import DTYPES, JointNLTTracker
+
+
+def _cpu_name() -> str:
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _timed(fn: Callable[[], object], device: torch.device, iters: int, warmup: int) -> list[float]:
@@ -96,7 +109,7 @@ def run(config: str, device: str, iters: int, warmup: int, dtype: str, compile_s
     return {
         "config": config,
         "device": str(dev),
-        "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine(),
+        "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else _cpu_name(),
         "threads": torch.get_num_threads(),
         "dtype": dtype,
         "compile": compile_steps,
