@@ -186,8 +186,11 @@ def run(
     if executor not in ("local", "ray"):
         raise NlbenchError(f"unknown executor '{executor}'; choose local or ray")
     workers = max(1, min(workers, len(pending)))
-    if workers == 1 and executor == "local":  # build before touching the output, so a missing checkpoint leaves nothing behind
-        _worker_init(plugin.name, checkpoint, device, options, None)
+    # Build before touching the output: a missing or bad checkpoint is one clear error and leaves nothing behind.
+    # With several workers each builds its own copy; this one only checks that building works.
+    _worker_init(plugin.name, checkpoint, device, options, None)
+    if workers > 1 or executor != "local":
+        _WORKER.clear()
     start_manifest(out_dir, manifest)
 
     def finish(name: str, error: str | None, seconds: float, frames: int) -> None:

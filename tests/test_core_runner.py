@@ -126,3 +126,13 @@ def test_ray_executor_matches_local(tnl2k_root, tmp_path):
     assert summary.ok and sorted(summary.done) == NAMES[:3]
     for name in NAMES[:3]:
         assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes()
+
+
+def test_a_tracker_that_cannot_build_fails_once_before_any_output(tnl2k_root, tmp_path):
+    out = tmp_path / "never"
+    result = CliRunner().invoke(main, ["run", "-t", "jointnlt", "-d", "tnl2k", "--root", str(tnl2k_root),
+                                       "--sequences", "seq_00,seq_01", "--mode", "nl", "--workers", "2", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "JointNLT_ep0300.pth.tar" in result.output and "--checkpoint" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
