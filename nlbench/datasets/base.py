@@ -174,15 +174,11 @@ def read_boxes(path: Path, sequence: str | None = None) -> np.ndarray:
     comma, tab and space; BlurCar1 row 496). Blank lines are skipped, like numpy.loadtxt.
     """
     text = read_text(path, "ground-truth file", sequence)
-    if "\t" not in text and " " not in text.strip():
-        # fast path for the common comma-only files (LaSOT, TNL2K); any irregularity falls through
-        # to the line-by-line reader, which says which line is wrong
-        try:
-            fast = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
-        except ValueError:
-            fast = None
-        if fast is not None and fast.shape[1:] == (4,) and len(fast):
-            return fast
+    from nlbench.store.importer import parse_boxes_fast  # one vectorised number parser for GT and results
+
+    fast = parse_boxes_fast(text.encode("utf-8"))
+    if fast is not None and len(fast):
+        return fast
     rows: list[list[float]] = []
     for lineno, line in enumerate(text.split("\n"), start=1):
         tokens = [t for t in _SEPARATORS.split(line.strip()) if t]

@@ -71,7 +71,7 @@ def parse_result_bytes(data: bytes, source: str = "<bytes>", strict: bool = Fals
         return _parse_strict(data, source)
     if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark from a Windows editor
         data = data[3:]
-    values = _parse_fast(data)
+    values = parse_boxes_fast(data)
     if values is None:
         # Only reached for malformed files: find the first bad line for the message.
         return _parse_slow(data, source)
@@ -80,8 +80,12 @@ def parse_result_bytes(data: bytes, source: str = "<bytes>", strict: bool = Fals
     return values
 
 
-def _parse_fast(data: bytes) -> np.ndarray | None:
-    """Vectorised reader; None when the file is malformed (the slow reader then says where)."""
+def parse_boxes_fast(data: bytes) -> np.ndarray | None:
+    """Vectorised reader of 4-number rows (any mix of commas and whitespace); None when malformed.
+
+    Shared by the result importer and the dataset loaders' ground-truth reader; callers fall back
+    to a line-by-line reader that says which line is wrong.
+    """
     buf = np.frombuffer(data, dtype=np.uint8)
     histogram = np.bincount(buf, minlength=256)
     # Separators (space, tab, comma, CR, VT, FF) and newlines sort below '-' (45); '+' (43) is
