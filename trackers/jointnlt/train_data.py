@@ -166,10 +166,11 @@ class StillBatch:
     ground_box: torch.Tensor
 
 
-def make_still_batch(rng: np.random.Generator, cfg: JointNLTConfig, batch_size: int) -> StillBatch:
+def make_still_batch(rng: np.random.Generator, cfg: JointNLTConfig, batch_size: int,
+                     options: SceneOptions = TRAIN_SCENE) -> StillBatch:
     imgs, masks, boxes, sentences = [], [], [], []
     while len(imgs) < batch_size:
-        scene = make_scene(rng, TRAIN_SCENE, still=True)
+        scene = make_scene(rng, options, still=True)
         gt, visible, fraction, in_view = target_track(scene, [0])
         if not (visible[0] and in_view[0] > 0.999 and fraction[0] > 0.9):
             continue
@@ -177,6 +178,20 @@ def make_still_batch(rng: np.random.Generator, cfg: JointNLTConfig, batch_size: 
         imgs.append(img), masks.append(mask), boxes.append(box), sentences.append(scene.sentence)
     return StillBatch(sentences, normalise(np.stack(imgs), cfg), torch.from_numpy(np.stack(masks).astype(bool)),
                       torch.tensor(np.stack(boxes), dtype=torch.float32))
+
+
+def curriculum_options(progress: float, ramp: float) -> SceneOptions:
+    """Scenes with fewer distractors early on: 0 at the start, the full 2-4 from ``progress >= ramp``.
+
+    From scratch, a grounding head facing several objects first learns to predict their mean position (the
+    L1 optimum without word-object binding) and stays there; with the target alone it learns to localise
+    first, and the distractors then make the sentence necessary.
+    """
+    full = TRAIN_SCENE
+    if ramp <= 0 or progress >= ramp:
+        return full
+    cap = int(np.floor((full.max_distractors + 1) * progress / ramp))
+    return SceneOptions(**{**full.__dict__, "min_distractors": min(full.min_distractors, cap), "max_distractors": cap})
 
 
 def training_rng(seed: int) -> np.random.Generator:
