@@ -10,7 +10,7 @@ import pytest
 
 from nlbench.config import resolve_root
 from nlbench.datasets.synth import SYNTH, SYNTH_ATTRIBUTES, ensure_synth, is_ambiguous, load_synth, load_synth_grounding
-from nlbench.datasets.synth.build import generate_grounding, generate_sequence, generate_split, sequence_attributes, write_marker
+from nlbench.datasets.synth.build import generate_grounding, generate_sequence, generate_split, write_marker
 from nlbench.datasets.synth.render import render_frame, target_track
 from nlbench.datasets.synth.scene import COLOURS, SceneOptions, make_scene
 from nlbench.errors import DatasetError
@@ -100,7 +100,8 @@ def test_attributes_agree_with_the_generated_motion():
             seen[k] |= v
         # out of view: some frame with less than half the target in the frame; always true when frames are
         # absent without an occluder on the path
-        if (~vis).any() and not seq.scene.occluders and not any(o.z > seq.scene.target.z for o in seq.scene.objects[1:]):
+        covered = any(o.z > seq.scene.target.z for o in seq.scene.objects[1:])
+        if (~vis).any() and not seq.scene.occluders and not covered:
             assert a["out_of_view"]
         centres = gt[:, :2] + gt[:, 2:] / 2
         steps = [np.hypot(*(centres[t] - centres[t - 1])) / np.sqrt(gt[t - 1, 2] * gt[t - 1, 3])

@@ -78,7 +78,9 @@ def default_synth_root() -> Path:
 
 def _check_split(split: str, root: Path) -> None:
     if split not in SYNTH_SPLITS:
-        raise DatasetError(f"dataset 'synth' ({root}): unknown split '{split}'; choose one of {', '.join(SYNTH_SPLITS)}")
+        raise DatasetError(
+            f"dataset 'synth' ({root}): unknown split '{split}'; choose one of {', '.join(SYNTH_SPLITS)}"
+        )
 
 
 def _split_folder(root: Path, split: str) -> Path:

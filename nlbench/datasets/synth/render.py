@@ -97,7 +97,9 @@ def render_frame(scene: Scene, t: int, bg: np.ndarray | None = None) -> np.ndarr
     return frame
 
 
-def target_track(scene: Scene, frames: "list[int] | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def target_track(
+    scene: Scene, frames: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per frame: GT box (xywh, integers, ``0,0,0,0`` when absent), visible flag, visible and in-view fractions.
 
     The visible fraction counts target pixels inside the frame and not covered by an occluder or by an
