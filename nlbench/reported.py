@@ -72,11 +72,14 @@ class ReportedValue:
 
 
 def default_dir() -> Path:
-    """``$NLBENCH_REPORTED_DIR`` or the ``results/reported`` folder of this checkout."""
+    """``$NLBENCH_REPORTED_DIR``, else ``results/reported`` of this checkout, else the copy a wheel installs."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "results" / "reported"
+    checkout = Path(__file__).resolve().parents[1] / "results" / "reported"
+    if checkout.is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "_reported"  # setup.py installs results/reported here
 
 
 def normalize_key(name: str) -> str:
