@@ -204,7 +204,7 @@ def test_report_values_deltas_costs_and_grounding(full_report):
     assert r"Params, grounding (M) & -- & -- & -- & -- & 120.0 \\" in tex
     assert r"profiled with nlbench on Test CPU \textless{}x86\textgreater{}, fp32." in tex
     grounding = html[html.index('id="grounding"') :]
-    assert '<td class="name">JointNLT</td><td>google/val</td><td>ref</td><td class="num">70.0</td>' in grounding
+    assert '<td class="name">JointNLT</td><td>RefCOCOg</td><td>google/val</td><td>ref</td><td class="num">70.0</td>' in grounding
     # published JointNLT RefCOCOg accuracy 70.07 → Δ −0.1
     assert '<td class="num">70.1</td>' in grounding and '<td class="num delta-neg">-0.1</td>' in grounding
     assert '<td class="num">80.0</td><td class="num">50.0</td><td class="num">62.0</td>' in grounding
@@ -443,3 +443,23 @@ def test_percent_scale(tmp_path):
     assert "(scores as percent)" in tex
     with pytest.raises(ReportInputError, match="scale"):
         write_report(tmp_path / "p", ["tnl2k"], include_reported=True, scale="per mille")
+
+
+def test_grounding_on_another_dataset_is_labelled_and_its_subsets_listed(tmp_path):
+    from nlbench.report.writer import write_report
+
+    result = {
+        "grounder": "jointnlt-tiny", "dataset": "synth", "accuracy": 0.5, "numerator": 2, "denominator": 4,
+        "acc@0.25": 0.75, "acc@0.75": 0.25, "mean_iou": 0.5, "split": "test", "split_by": "", "unit": "ref",
+        "rule": "jointnlt",
+        "subsets": {
+            "test": {"accuracy": 2 / 3, "numerator": 2, "denominator": 3, "split": "test", "unit": "ref", "mean_iou": 0.6},
+            "test-ambiguous": {"accuracy": 0.0, "numerator": 0, "denominator": 1, "split": "test-ambiguous",
+                               "unit": "ref", "mean_iou": 0.2},
+        },
+    }
+    paths = write_report(tmp_path / "r", datasets=[], grounding=[result])
+    html = Path(paths.html).read_text() if hasattr(paths, "html") else (tmp_path / "r" / "index.html").read_text()
+    grounding = html[html.index('id="grounding"') :]
+    assert '<td>Synth</td><td>test-ambiguous</td>' in grounding and "0 / 1" in grounding and "2 / 3" in grounding
+    assert 'id="refcocog"' not in html  # a synth grounding result is not a RefCOCOg leaderboard entry

@@ -73,7 +73,9 @@ def ground_cmd(
         click.echo(f"predictions: {saved}")
     click.echo(result.summary())
     if json_out is not None:
-        atomic_write_json(json_out, {**result.to_dict(), "predictions": str(saved)})
+        # grounder and dataset are recorded so reports can label the numbers (a rescore knows neither)
+        labels = {} if rescore is not None else {"grounder": grounder, "dataset": dataset}
+        atomic_write_json(json_out, {**labels, **result.to_dict(), "predictions": str(saved)})
 
 
 register(ground_cmd)

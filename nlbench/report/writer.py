@@ -89,26 +89,32 @@ def _grounding_rows(grounding: Sequence[Mapping[str, Any]], include_reported: bo
     published = reported_scores("refcocog") if include_reported else {}
     rows = []
     for g in grounding:
-        split = "/".join(str(x) for x in (g.get("split_by"), g.get("split")) if x)
         grounder = canonical_name(str(g.get("grounder", "?")))
-        reported = published.get((grounder, "NL"), {}).get("accuracy")
-        accuracy = _percent(_first(g, "accuracy", "acc@0.5"))
-        rows.append(
-            {
-                "grounder": grounder,
-                "reported": reported[0] if reported else None,
-                "delta": accuracy - reported[0] if reported and accuracy is not None else None,
-                "split": split or None,
-                "unit": g.get("unit"),
-                "accuracy": accuracy,
-                "acc_025": _percent(_first(g, "acc@0.25", "acc_025")),
-                "acc_075": _percent(_first(g, "acc@0.75", "acc_075")),
-                "mean_iou": _percent(g.get("mean_iou")),
-                "numerator": g.get("numerator"),
-                "denominator": g.get("denominator"),
-                "rule": _first(g, "rule_text", "rule"),
-            }
-        )
+        # subsets (e.g. synth's ambiguous sentences) become rows of their own under the same grounder
+        parts = [(g, None)] + [(sub, label) for label, sub in (g.get("subsets") or {}).items()]
+        for part, subset in parts:
+            split = "/".join(str(x) for x in (part.get("split_by"), part.get("split")) if x)
+            reported = published.get((grounder, "NL"), {}).get("accuracy") if subset is None else None
+            accuracy = _percent(_first(part, "accuracy", "acc@0.5"))
+            rows.append(
+                {
+                    "grounder": grounder,
+                    "dataset": str(g.get("dataset") or "refcocog"),
+                    "dataset_label": dataset_label(str(g.get("dataset") or "refcocog")),
+                    "subset": subset,
+                    "reported": reported[0] if reported else None,
+                    "delta": accuracy - reported[0] if reported and accuracy is not None else None,
+                    "split": split or None,
+                    "unit": part.get("unit"),
+                    "accuracy": accuracy,
+                    "acc_025": _percent(_first(part, "acc@0.25", "acc_025")),
+                    "acc_075": _percent(_first(part, "acc@0.75", "acc_075")),
+                    "mean_iou": _percent(part.get("mean_iou")),
+                    "numerator": part.get("numerator"),
+                    "denominator": part.get("denominator"),
+                    "rule": _first(part, "rule_text", "rule"),
+                }
+            )
     return rows
 
 
@@ -168,6 +174,7 @@ def _dataset_context(
         entries += [
             LeaderboardEntry(g["grounder"], "NL", None, None, None, "measured", accuracy=g["accuracy"])
             for g in grounding_rows
+            if g["dataset"] == "refcocog" and g["subset"] is None
         ]
     by = "accuracy" if dataset == "refcocog" else "auc"
     entries.sort(key=lambda e: e.sort_key(by))
@@ -263,9 +270,10 @@ def write_report(
     profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
     grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else grounding_record(g) for g in grounding]
     grounding_rows = _grounding_rows(grounding_data, include_reported)
-    all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if grounding_rows else [])
+    on_refcocog = any(g["dataset"] == "refcocog" for g in grounding_rows)
+    all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if on_refcocog else [])
     ordered = order_datasets(all_datasets)
-    if not ordered:
+    if not ordered and not grounding_rows:
         raise ReportInputError(
             "nothing to report: give --dataset with --reported, --eval-json, --results or --grounding"
         )
