@@ -70,7 +70,7 @@ def test_map_box_back_uses_the_unrounded_previous_centre() -> None:
     factor = 320 / 250
     pred = scale_box_to_image(torch.tensor([0.6, 0.5, 0.2, 0.2]), 320, factor)
     assert pred == pytest.approx([150.0, 125.0, 50.0, 50.0], abs=1e-4)
-    box = map_box_back(pred, state, 320, factor)
+    box = map_box_back(pred, state, factor, 320)
     # cx = 150 + (125.3 - 125) = 150.3 -> x = 125.3
     assert box == pytest.approx([125.3, 100.0, 50.0, 50.0], abs=1e-4)
 

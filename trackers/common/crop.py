@@ -16,6 +16,8 @@ import numpy as np
 import torch
 
 from nlbench.errors import NlbenchError
+# The box mapping and the margin clip are the same in JointNLT, STARK and OSTrack (baselines-spec §6): one copy.
+from nlbench_trackers.jointnlt.preprocess import clip_box, map_box_back  # noqa: F401  (re-exported)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -66,28 +68,6 @@ def normalize_patch(patch: np.ndarray, mask: np.ndarray | None, device: torch.de
 def scale_box_to_image(pred_box: torch.Tensor, search_size: int, resize_factor: float) -> list[float]:
     """Normalised cxcywh of the search crop -> crop pixels at image scale, computed in float32 as the originals."""
     return (pred_box.detach().float().cpu() * search_size / resize_factor).tolist()
-
-
-def map_box_back(pred_box: list[float], prev_state: np.ndarray, search_size: int, resize_factor: float) -> list[float]:
-    """Crop-relative cxcywh (image scale) -> image xywh, anchored at the unrounded previous centre."""
-    cx_prev = prev_state[0] + 0.5 * prev_state[2]
-    cy_prev = prev_state[1] + 0.5 * prev_state[3]
-    cx, cy, w, h = pred_box
-    half_side = 0.5 * search_size / resize_factor
-    cx_real = cx + (cx_prev - half_side)
-    cy_real = cy + (cy_prev - half_side)
-    return [cx_real - 0.5 * w, cy_real - 0.5 * h, w, h]
-
-
-def clip_box(box: list[float], height: int, width: int, margin: int = 10) -> list[float]:
-    """Keep at least ``margin`` px of the box inside the image; w and h >= margin."""
-    x1, y1, w, h = box
-    x2, y2 = x1 + w, y1 + h
-    x1 = min(max(0, x1), width - margin)
-    x2 = min(max(margin, x2), width)
-    y1 = min(max(0, y1), height - margin)
-    y2 = min(max(margin, y2), height)
-    return [x1, y1, max(margin, x2 - x1), max(margin, y2 - y1)]
 
 
 def hann1d(size: int) -> torch.Tensor:

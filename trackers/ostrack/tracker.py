@@ -46,5 +46,5 @@ class OSTrackTracker:
             score_map, size_map, offset_map = self.network(self.template, search, self.template_mask)
             boxes = self.network.box_head.decode(self.window * score_map, size_map, offset_map)
         pred_box = scale_box_to_image(boxes.view(-1, 4).mean(dim=0), cfg.search_size, resize_factor)
-        self.state = clip_box(map_box_back(pred_box, self.state, cfg.search_size, resize_factor), height, width, 10)
+        self.state = clip_box(map_box_back(pred_box, self.state, resize_factor, cfg.search_size), height, width, margin=10)
         return np.asarray(self.state, dtype=np.float64)

@@ -66,7 +66,7 @@ class StarkTracker:
             search = self.network.forward_backbone(image, image_mask)
             boxes, logits = self.network.forward_transformer([*self.templates, search])
         pred_box = scale_box_to_image(boxes.view(-1, 4).mean(dim=0), cfg.search_size, resize_factor)
-        self.state = clip_box(map_box_back(pred_box, self.state, cfg.search_size, resize_factor), height, width, 10)
+        self.state = clip_box(map_box_back(pred_box, self.state, resize_factor, cfg.search_size), height, width, margin=10)
         self.last_score = float(logits.view(-1).sigmoid().item())
         if should_update_template(self.frame_id, self.last_score, self.update_interval):
             self.templates[1] = self._template(frame, self.state)
