@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence as SequenceOf, runtime_checkable
 
 import numpy as np
 
@@ -18,7 +18,7 @@ class Sequence:
 
     name: str
     dataset: str
-    frames: tuple[Path, ...]
+    frames: SequenceOf[Path]  # a tuple, or a lazy numbered list (LaSOT/OTB) that behaves like one
     gt: np.ndarray  # (N, 4) float64 xywh
     language: str = ""  # the sentence, verbatim (line endings stripped)
     visible: np.ndarray | None = None  # (N,) bool, None where the dataset has no flags
