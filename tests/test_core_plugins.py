@@ -101,3 +101,14 @@ def test_degenerate_grounding_is_grown_around_its_centre_for_the_tracker():
     grounded = tracker.initialize(np.zeros((10, 10, 3), np.uint8), "x", None)
     assert grounded.tolist() == [5, 5, 0, 0]  # the file keeps what the grounder said
     assert recorder.box.tolist() == [3, 3, 4, 4]
+
+
+def test_a_part_without_weights_says_which_checkpoint_role_to_use():
+    def refuse(checkpoint=None, device="cpu", **options):
+        if checkpoint is None:
+            raise CheckpointError("g needs its weights.")
+        return _FakeGrounder()
+
+    g = TrackerPlugin(name="g", description="", build=refuse, modes=(), grounder=True, needs_checkpoint=True)
+    with pytest.raises(CheckpointError, match=r"--checkpoint grounder=PATH"):
+        compose_plugin(g, _plugin("t")).build()

@@ -79,11 +79,13 @@ def compose_plugin(grounder: TrackerPlugin, tracker: TrackerPlugin) -> TrackerPl
         checkpoint = checkpoint or {}
         min_box_size = options.pop("min_box_size", 1.0)
         parts = split_options(options)
-        return SeparatedTracker(
-            grounder.build(checkpoint=checkpoint.get("grounder"), device=device, **parts["grounder"]),
-            tracker.build(checkpoint=checkpoint.get("tracker"), device=device, **parts["tracker"]),
-            min_box_size=min_box_size,
-        )
+        built = {}
+        for role, plugin in (("grounder", grounder), ("tracker", tracker)):
+            try:
+                built[role] = plugin.build(checkpoint=checkpoint.get(role), device=device, **parts[role])
+            except CheckpointError as exc:  # say how to pass it to this part of the pipeline
+                raise CheckpointError(f"{exc} In '{name}' pass it as --checkpoint {role}=PATH.") from exc
+        return SeparatedTracker(built["grounder"], built["tracker"], min_box_size=min_box_size)
 
     def profile(**options: Any):
         from nlbench.profile.spec import compose
