@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from nlbench.errors import NlbenchError
 from nlbench.datasets import load_sequences
 from nlbench.registry import get_dataset, get_tracker
-from nlbench.store.manifest import RunManifest, record_sequence, sha256_file, start_manifest
+from nlbench.store.manifest import RunManifest, read_manifest, record_sequence, sha256_file, start_manifest
 from nlbench.store.writer import result_paths, write_sequence_result
 from nlbench.types import MODES, Sequence, TrackerPlugin
 
@@ -123,6 +123,25 @@ def _run_one(seq: Sequence, mode: str, out_dir: Path, frame_bar: bool = False) -
     return seq.name, error, time.perf_counter() - start
 
 
+#: what must match for finished sequences of an earlier run to count as this run's results
+_RUN_IDENTITY = ("tracker", "dataset", "mode", "split", "checkpoint_sha256", "options")
+
+
+def check_resumable(out_dir: Path, manifest: RunManifest) -> None:
+    """Refuse to resume into a folder that holds another run's results (other tracker, weights, mode...)."""
+    earlier = read_manifest(out_dir)
+    if not earlier:
+        return
+    current = manifest.to_json()
+    differs = [k for k in _RUN_IDENTITY if k in earlier and earlier[k] != current[k]]
+    if differs:
+        what = ", ".join(f"{k} {earlier[k]!r} -> {current[k]!r}" for k in differs)
+        raise NlbenchError(
+            f"{out_dir} holds results of a different run ({what}); resuming would mix them. "
+            "Use another --out, or delete the folder to start again."
+        )
+
+
 def default_out_dir(dataset: str, tracker: str, mode: str) -> Path:
     return Path("results") / "raw" / dataset / f"{tracker}-{mode}"
 
@@ -174,6 +193,7 @@ def run(
         options={k: v for k, v in options.items()},
         device=device,
     )
+    check_resumable(out_dir, manifest)
     summary = RunSummary(out_dir=out_dir)
     pending = []
     for seq in todo:

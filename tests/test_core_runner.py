@@ -136,3 +136,12 @@ def test_a_tracker_that_cannot_build_fails_once_before_any_output(tnl2k_root, tm
     assert "JointNLT_ep0300.pth.tar" in result.output and "--checkpoint" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_resume_refuses_a_folder_of_another_run(tnl2k_root, tmp_path):
+    out = tmp_path / "out"
+    run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, progress=False)
+    with pytest.raises(Exception, match=r"different run \(tracker 'static' -> 'kcf'\)"):
+        run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, progress=False)
+    # the same run resumes
+    assert run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False).done == NAMES[1:2]
