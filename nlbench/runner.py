@@ -183,6 +183,8 @@ def run(
     for role, path in roles.items():
         if not Path(path).is_file():
             raise NlbenchError(f"checkpoint {path} ({role}) does not exist")
+    if checkpoint is None:  # record the shipped weights too, so a resume after they change is caught
+        roles = {r: p for r, p in _checkpoint_roles(plugin.default_checkpoint).items() if Path(p).is_file()}
     manifest = RunManifest(
         tracker=plugin.name,
         dataset=dataset,

@@ -86,6 +86,8 @@ class TrackerPlugin:
     needs_checkpoint: bool = False
     checkpoint_help: str = ""  # where the official weights come from and how to pass them
     default_mode: str | None = None
+    #: weights used when no checkpoint is given (shipped with the plugin); recorded in run.json with their SHA-256
+    default_checkpoint: Any = None  # Path, or {role: Path} for a composed pipeline
     #: ``profile(**options)`` -> the profiling description of nlbench.profile (phases, inputs, counting rules)
     profile: Callable[..., Any] | None = None
 

@@ -145,3 +145,15 @@ def test_resume_refuses_a_folder_of_another_run(tnl2k_root, tmp_path):
         run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, progress=False)
     # the same run resumes
     assert run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False).done == NAMES[1:2]
+
+
+def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
+    from nlbench.store.manifest import sha256_file
+    from nlbench_trackers.jointnlt.plugin import TINY_WEIGHTS
+
+    out = tmp_path / "tiny"
+    run("jointnlt-tiny+kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=out, progress=False)
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["checkpoint"] == {"grounder": str(TINY_WEIGHTS)}
+    assert manifest["checkpoint_sha256"] == {"grounder": sha256_file(TINY_WEIGHTS)}
+    assert np.loadtxt(out / "seq_00_ground.txt").shape == (4,)

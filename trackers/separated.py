@@ -104,4 +104,9 @@ def compose_plugin(grounder: TrackerPlugin, tracker: TrackerPlugin) -> TrackerPl
         checkpoint_help="; ".join(h for h in (grounder.checkpoint_help, tracker.checkpoint_help) if h),
         default_mode="nl",
         profile=profile,
+        default_checkpoint={
+            role: part.default_checkpoint
+            for role, part in (("grounder", grounder), ("tracker", tracker))
+            if part.default_checkpoint is not None and not isinstance(part.default_checkpoint, dict)
+        } or None,
     )

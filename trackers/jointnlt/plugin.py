@@ -155,4 +155,5 @@ JOINTNLT_TINY = TrackerPlugin(
     checkpoint_help=TINY_CHECKPOINT_HELP,
     default_mode="nl",
     profile=_profile_tiny,
+    default_checkpoint=TINY_WEIGHTS,
 )
