@@ -46,6 +46,7 @@ from .config import JOINTNLT_TINY, JointNLTConfig
 from .model import JointNLT, box_cxcywh_to_xyxy
 from .tokenizer import tokenize
 from .train_data import (
+    ATTRIBUTE_CLASSES,
     Batch,
     StillBatch,
     curriculum_options,
@@ -82,10 +83,18 @@ class TrainConfig:
     #: training from scratch learns last.
     extra_grounding: int = 16
     ground_weight: float = 2.0
+    #: Probability that a one-frame scene also yields a sample naming another of its objects (same pixels).
+    retarget_fraction: float = 0.0
     #: Fraction of the steps over which the number of distractors ramps from 0 to the test distribution.
     curriculum: float = 0.4
     #: Weight of the auxiliary corner-cell cross-entropy (see ``corner_ce``); 0 gives the paper's loss.
     corner_weight: float = 1.0
+    #: Weight of the auxiliary which-token-is-the-target cross-entropy on the relation encoder's search tokens
+    #: (see ``token_ce``); 0 gives the paper's loss.
+    token_weight: float = 0.0
+    #: Weight of the auxiliary per-token shape / colour / size classification of the visual search tokens of
+    #: the one-frame grounding scenes (see ``attribute_ce``); 0 gives the paper's loss.
+    attribute_weight: float = 0.0
     seed: int = 0
     device: str = "cpu"
     #: One thread by default: on a shared 2-core machine, two OpenMP threads spin at barriers whenever the
@@ -174,13 +183,80 @@ def corner_ce(out: dict[str, torch.Tensor], target_xyxy: torch.Tensor, roi_scale
     return loss
 
 
+class TokenHead(torch.nn.Module):
+    """A linear target-ness score per search token, trained beside the model and not part of its weights."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.score = torch.nn.Linear(dim, 1)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(HW, B, C) → (B, HW) logits."""
+        return self.score(tokens).squeeze(-1).transpose(0, 1)
+
+
+class AttributeHead(torch.nn.Module):
+    """Linear shape / colour / size logits per visual token, trained beside the model, not part of it."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.classes = ATTRIBUTE_CLASSES
+        self.score = torch.nn.Linear(dim, sum(ATTRIBUTE_CLASSES))
+
+    def forward(self, tokens: torch.Tensor) -> list[torch.Tensor]:
+        """(B, HW, C) → one (B, HW, K) logit tensor per attribute."""
+        return list(self.score(tokens).split(self.classes, dim=-1))
+
+
+def attribute_ce(logits: list[torch.Tensor], labels: torch.Tensor, object_weight: float = 5.0) -> torch.Tensor:
+    """Per-token cross-entropy of each attribute (labels (B, 3, HW), 0 = no object), object tokens weighted up.
+
+    Dense supervision of the backbone from scratch: what an object is (its shape, colour, size), token by
+    token, is what the sentence's words must later be matched against; ImageNet pretraining gives the
+    original this for free.
+    """
+    loss = labels.new_zeros((), dtype=torch.float32)
+    for k, logit in enumerate(logits):
+        target = labels[:, k]
+        ce = torch.nn.functional.cross_entropy(logit.flatten(0, 1), target.flatten(), reduction="none")
+        weight = 1.0 + (object_weight - 1.0) * (target.flatten() > 0).float()
+        loss = loss + (ce * weight).sum() / weight.sum()
+    return loss
+
+
+def token_coverage(target_xyxy: torch.Tensor, feat_sz: int) -> torch.Tensor:
+    """(B, F·F): the fraction of each token cell (row-major) that the GT box covers, normalised to sum to 1.
+
+    A box smaller than a cell still covers a positive fraction of the cells it touches, so no row is empty.
+    """
+    edges = torch.arange(feat_sz, dtype=target_xyxy.dtype, device=target_xyxy.device) / feat_sz
+    lo, hi = edges, edges + 1.0 / feat_sz
+    ox = (torch.minimum(hi, target_xyxy[:, 2:3]) - torch.maximum(lo, target_xyxy[:, 0:1])).clamp(min=0)
+    oy = (torch.minimum(hi, target_xyxy[:, 3:4]) - torch.maximum(lo, target_xyxy[:, 1:2])).clamp(min=0)
+    cover = (oy[:, :, None] * ox[:, None, :]).flatten(1)
+    return cover / cover.sum(dim=1, keepdim=True).clamp(min=1e-12)
+
+
+def token_ce(logits: torch.Tensor, target_xyxy: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of a softmax over the search tokens against the GT box's coverage of each token.
+
+    Dense supervision of the word-object binding: one box gives one regression target, but this ranks the
+    target's tokens above every distractor's in the relation encoder itself, where text and image meet.
+    """
+    feat_sz = int(round(logits.shape[1] ** 0.5))
+    return -(token_coverage(target_xyxy, feat_sz) * logits.log_softmax(dim=1)).sum(dim=1).mean()
+
+
 def box_loss(pred_cxcywh: torch.Tensor, target_xyxy: torch.Tensor,
              out: dict[str, torch.Tensor] | None = None, corner_weight: float = 0.0,
-             roi_scale: float = 1.5) -> tuple[torch.Tensor, torch.Tensor]:
+             roi_scale: float = 1.5, token_head: TokenHead | None = None,
+             token_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     g, l1, iou = giou_l1(pred_cxcywh, target_xyxy)
     loss = GIOU_WEIGHT * g + L1_WEIGHT * l1 + INVERSION_WEIGHT * inversion_penalty(pred_cxcywh)
     if out is not None and corner_weight > 0:
         loss = loss + corner_weight * corner_ce(out, target_xyxy, roi_scale)
+    if out is not None and token_head is not None and token_weight > 0:
+        loss = loss + token_weight * token_ce(token_head(out["vl_search_tokens"]), target_xyxy)
     return loss, iou
 
 
@@ -200,12 +276,19 @@ def grounded_image_boxes(pred_cxcywh: torch.Tensor, batch: Batch, size: int) -> 
 # ------------------------------------------------------------------------------------------------ one step
 
 
-def still_losses(model: JointNLT, still: StillBatch, device: torch.device,
-                 corner_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+def still_losses(model: JointNLT, still: StillBatch, device: torch.device, corner_weight: float = 0.0,
+                 token_head: TokenHead | None = None, token_weight: float = 0.0,
+                 attribute_head: AttributeHead | None = None,
+                 attribute_weight: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     ids, mask = tokenize(still.sentences, model.cfg.max_query_len)
     text_src, text_mask = model.encode_text(ids.to(device), mask.to(device))
     out = model.forward_grounding(text_src, text_mask, still.ground_img.to(device), still.ground_mask.to(device))
-    return box_loss(out["pred_boxes"], still.ground_box.to(device), out, corner_weight, _head_scale(model))
+    loss, iou = box_loss(out["pred_boxes"], still.ground_box.to(device), out, corner_weight, _head_scale(model),
+                         token_head, token_weight)
+    if attribute_head is not None and attribute_weight > 0:
+        loss = loss + attribute_weight * attribute_ce(attribute_head(out["visual_search_tokens"]),
+                                                      still.token_attributes.to(device))
+    return loss, iou
 
 
 def _head_scale(model: JointNLT) -> float:
@@ -213,14 +296,15 @@ def _head_scale(model: JointNLT) -> float:
 
 
 def forward_losses(model: JointNLT, batch: Batch, rng: np.random.Generator, tcfg: TrainConfig,
-                   device: torch.device, use_temporal: bool,
-                   still: StillBatch | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+                   device: torch.device, use_temporal: bool, still: StillBatch | None = None,
+                   token_head: TokenHead | None = None,
+                   attribute_head: AttributeHead | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     cfg = model.cfg
     ids, mask = tokenize(batch.sentences, cfg.max_query_len)
     text_src, text_mask = model.encode_text(ids.to(device), mask.to(device))
     g = model.forward_grounding(text_src, text_mask, batch.ground_img.to(device), batch.ground_mask.to(device))
-    cw, hs = tcfg.corner_weight, _head_scale(model)
-    loss_g, iou_g = box_loss(g["pred_boxes"], batch.ground_box.to(device), g, cw, hs)
+    cw, hs, tw = tcfg.corner_weight, _head_scale(model), tcfg.token_weight
+    loss_g, iou_g = box_loss(g["pred_boxes"], batch.ground_box.to(device), g, cw, hs, token_head, tw)
 
     predicted = grounded_image_boxes(g["pred_boxes"], batch, cfg.grounding_size)
     gt_boxes = np.stack([c.boxes[0] for c in batch.clips])
@@ -231,7 +315,8 @@ def forward_losses(model: JointNLT, batch: Batch, rng: np.random.Generator, tcfg
     clue = g["roi_feature"].flatten(2) if use_temporal else None
     losses = [tcfg.ground_weight * loss_g]
     if still is not None:
-        loss_s, iou_s = still_losses(model, still, device, cw)
+        loss_s, iou_s = still_losses(model, still, device, cw, token_head, tw, attribute_head,
+                                     tcfg.attribute_weight)
         losses.append(tcfg.ground_weight * loss_s)
         iou_g = torch.cat([iou_g, iou_s])
     ious = []
@@ -239,7 +324,8 @@ def forward_losses(model: JointNLT, batch: Batch, rng: np.random.Generator, tcfg
     for k in range(2):
         out = model.forward_tracking(text_src, text_mask, t_tokens, t_tmask, batch.search_img[:, k].to(device),
                                      batch.search_mask[:, k].to(device), clue)
-        loss_k, iou_k = box_loss(out["pred_boxes"], batch.search_box[:, k].to(device), out, cw, hs)
+        loss_k, iou_k = box_loss(out["pred_boxes"], batch.search_box[:, k].to(device), out, cw, hs,
+                                 token_head, tw)
         losses.append(loss_k)
         track_losses.append(loss_k)
         ious.append(iou_k)
@@ -266,17 +352,23 @@ def lr_factor(step: int, tcfg: TrainConfig) -> float:
 
 
 @torch.no_grad()
-def validate(model: JointNLT, batches: list[Batch], device: torch.device) -> dict[str, float]:
-    """Grounding accuracy / IoU and tracking IoU (no temporal clue, GT template) on fixed held-out clips."""
+def validate(model: JointNLT, batches: list[Batch], device: torch.device,
+             token_head: TokenHead | None = None) -> dict[str, float]:
+    """Grounding accuracy / IoU and tracking IoU (no temporal clue, GT template) on fixed held-out clips;
+    with a token head, also how often its best grounding token lies on the target."""
     model.eval()
     cfg = model.cfg
     rng = np.random.default_rng(0)
-    g_iou, t_iou = [], []
+    g_iou, t_iou, tok_hit = [], [], []
     for batch in batches:
         ids, mask = tokenize(batch.sentences, cfg.max_query_len)
         text_src, text_mask = model.encode_text(ids.to(device), mask.to(device))
         g = model.forward_grounding(text_src, text_mask, batch.ground_img.to(device), batch.ground_mask.to(device))
         g_iou.append(giou_l1(g["pred_boxes"], batch.ground_box.to(device))[2])
+        if token_head is not None:
+            best = token_head(g["vl_search_tokens"]).argmax(dim=1, keepdim=True)
+            cover = token_coverage(batch.ground_box.to(device), cfg.search_feat_size)
+            tok_hit.append((cover.gather(1, best) > 0).float().squeeze(1))
         t_img, t_mask = template_batch(rng, cfg, batch.clips, np.stack([c.boxes[0] for c in batch.clips]))
         t_tokens, t_tmask = model.encode_visual(t_img.to(device), t_mask.to(device))
         out = model.forward_tracking(text_src, text_mask, t_tokens, t_tmask, batch.search_img[:, 0].to(device),
@@ -284,8 +376,11 @@ def validate(model: JointNLT, batches: list[Batch], device: torch.device) -> dic
         t_iou.append(giou_l1(out["pred_boxes"], batch.search_box[:, 0].to(device))[2])
     model.train()
     gi, ti = torch.cat(g_iou), torch.cat(t_iou)
-    return {"val_ground_acc": float((gi > 0.5).float().mean()), "val_ground_iou": float(gi.mean()),
-            "val_track_iou": float(ti.mean()), "val_track_sr50": float((ti > 0.5).float().mean())}
+    metrics = {"val_ground_acc": float((gi > 0.5).float().mean()), "val_ground_iou": float(gi.mean()),
+               "val_track_iou": float(ti.mean()), "val_track_sr50": float((ti > 0.5).float().mean())}
+    if tok_hit:
+        metrics["val_ground_token_hit"] = float(torch.cat(tok_hit).mean())
+    return metrics
 
 
 def save_weights(model: JointNLT, path: Path) -> Path:
@@ -310,8 +405,14 @@ def train(model_cfg: JointNLTConfig, tcfg: TrainConfig, out_dir: Path, progress:
     val_batches = [make_batch(val_rng, model_cfg, min(32, tcfg.eval_size)) for _ in range(max(1, tcfg.eval_size // 32))]
 
     model = JointNLT(model_cfg).to(device).train()
+    token_head = TokenHead(model_cfg.hidden_dim).to(device) if tcfg.token_weight > 0 else None
+    attribute_head = AttributeHead(model_cfg.hidden_dim).to(device) if tcfg.attribute_weight > 0 else None
     decay, no_decay = [], []
-    for pname, p in model.named_parameters():
+    named = list(model.named_parameters())
+    for prefix, head in (("token_head", token_head), ("attribute_head", attribute_head)):
+        if head is not None:
+            named += [(f"{prefix}.{k}", v) for k, v in head.named_parameters()]
+    for pname, p in named:
         (no_decay if p.ndim <= 1 or "pos_embed" in pname or "relative_position" in pname else decay).append(p)
     optim = torch.optim.AdamW([{"params": decay, "weight_decay": tcfg.weight_decay},
                                {"params": no_decay, "weight_decay": 0.0}], lr=tcfg.lr)
@@ -334,13 +435,15 @@ def train(model_cfg: JointNLTConfig, tcfg: TrainConfig, out_dir: Path, progress:
             scenes = curriculum_options(step / tcfg.steps, tcfg.curriculum)
             batch = make_batch(rng, model_cfg, tcfg.batch_size, scenes, center_jitter=tcfg.center_jitter,
                                scale_jitter=tcfg.scale_jitter)
-            still = make_still_batch(rng, model_cfg, tcfg.extra_grounding, scenes) if tcfg.extra_grounding else None
+            still = (make_still_batch(rng, model_cfg, tcfg.extra_grounding, scenes, tcfg.retarget_fraction)
+                     if tcfg.extra_grounding else None)
             use_temporal = bool(rng.random() >= tcfg.temporal_drop)
-            loss, stats = forward_losses(model, batch, rng, tcfg, device, use_temporal, still)
+            loss, stats = forward_losses(model, batch, rng, tcfg, device, use_temporal, still, token_head,
+                                         attribute_head)
             optim.zero_grad(set_to_none=True)
             loss.backward()
             if tcfg.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
+                torch.nn.utils.clip_grad_norm_([p for _, p in named], tcfg.grad_clip)
             optim.step()
             sched.step()
             for k, v in stats.items():
@@ -350,7 +453,7 @@ def train(model_cfg: JointNLTConfig, tcfg: TrainConfig, out_dir: Path, progress:
                                       "lr": sched.get_last_lr()[0], **stats}) + "\n")
                 log.flush()
             if (step + 1) % tcfg.eval_every == 0 or step + 1 == tcfg.steps:
-                metrics = validate(model, val_batches, device)
+                metrics = validate(model, val_batches, device, token_head)
                 save_weights(model, out_dir / "last.safetensors")  # resumable evidence if a run is cut short
                 log.write(json.dumps({"step": step + 1, "time_s": round(time.perf_counter() - start, 2),
                                       **metrics}) + "\n")

@@ -283,7 +283,7 @@ def make_scene(rng: np.random.Generator, options: SceneOptions = SceneOptions(),
         else:
             occluders.append(Occluder(0, int(c[1] - thick / 2), w, thick, int(rng.integers(90, 170))))
 
-    sentence, kind, matches = _sentence(rng, objects, kind, still)
+    sentence, kind, matches = sentence_for(rng, objects, kind, still)
     ambiguous = matches > 1  # a motion sentence that fell back to attributes can leave two candidates
     return Scene(
         width=w, height=h, num_frames=n, objects=tuple(objects), occluders=tuple(occluders),
@@ -298,8 +298,8 @@ def _describe(obj: SceneObject, with_size: bool) -> str:
     return f"{obj.size_class} {obj.colour} {obj.shape}" if with_size else f"{obj.colour} {obj.shape}"
 
 
-def _sentence(rng: np.random.Generator, objects: list[SceneObject], kind: str,
-              still: bool) -> tuple[str, str, int]:
+def sentence_for(rng: np.random.Generator, objects: "list[SceneObject] | tuple[SceneObject, ...]", kind: str,
+                 still: bool) -> tuple[str, str, int]:
     """The sentence, its kind, and how many objects it fits at frame 0 (more than one: ambiguous)."""
     target, others = objects[0], objects[1:]
     twin_colour_shape = [o for o in others if o.colour == target.colour and o.shape == target.shape]
