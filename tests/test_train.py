@@ -16,11 +16,15 @@ from nlbench.cli import main
 from nlbench_trackers.jointnlt.config import JointNLTConfig
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.preprocess import sample_target
+from nlbench_trackers.jointnlt.tokenizer import tokenize
 from nlbench_trackers.jointnlt.train import (
     TINY_TRAINED,
     AttributeHead,
     TrainConfig,
     attribute_ce,
+    batchnorm_layers,
+    freeze_batchnorm,
+    set_training,
     token_ce,
     token_coverage,
     forward_losses,
@@ -170,7 +174,8 @@ def test_loss_falls_when_fitting_a_few_batches():
 
 
 def test_train_writes_weights_config_and_log(tmp_path):
-    recipe = TrainConfig(steps=3, batch_size=2, eval_every=2, eval_size=2, log_every=1, extra_grounding=2)
+    recipe = TrainConfig(steps=3, batch_size=2, eval_every=2, eval_size=2, log_every=1, extra_grounding=2,
+                         num_threads=1)
     result = train(MICRO, recipe, tmp_path, progress=False, name="micro")
     lines = [json.loads(line) for line in result.log.read_text().splitlines()]
     assert [l["step"] for l in lines if "loss" in l] == [1, 2, 3]
@@ -183,7 +188,8 @@ def test_train_writes_weights_config_and_log(tmp_path):
 
 
 def test_train_is_seeded(tmp_path):
-    recipe = TrainConfig(steps=2, batch_size=2, eval_every=10, eval_size=2, extra_grounding=2)
+    recipe = TrainConfig(steps=2, batch_size=2, eval_every=10, eval_size=2, extra_grounding=2,
+                         num_threads=1)
     a = train(MICRO, recipe, tmp_path / "a", progress=False)
     b = train(MICRO, recipe, tmp_path / "b", progress=False)
     from safetensors.torch import load_file
@@ -292,3 +298,29 @@ def test_retarget_names_another_object_unambiguously():
                      and o.shape == other.target.shape]
             assert all(o.size_class != other.target.size_class and other.target.size_class in words for o in twins)
     assert checked >= 20
+
+
+def test_frozen_batchnorm_trains_as_the_tracker_runs():
+    torch.manual_seed(0)
+    model = JointNLT(MICRO).train()
+    batches = [make_batch(training_rng(4), MICRO, 3) for _ in range(2)]
+    b = batches[0]
+    ids, mask = tokenize(b.sentences, MICRO.max_query_len)
+
+    def ground() -> torch.Tensor:
+        with torch.no_grad():
+            text_src, text_mask = model.encode_text(ids, mask)
+            return model.forward_grounding(text_src, text_mask, b.ground_img, b.ground_mask)["pred_boxes"]
+
+    batch_stats = ground()  # train mode: normalised with this batch's statistics
+    model.eval()
+    assert not torch.allclose(ground(), batch_stats, atol=1e-4)  # untouched running stats differ
+    freeze_batchnorm(model, batches, torch.device("cpu"))
+    layers = batchnorm_layers(model)
+    assert layers and all(not bn.training for bn in layers) and model.box_head.training
+    assert all(int(bn.num_batches_tracked) == 2 * 3 for bn in layers)  # 2 batches x (1 grounding + 2 tracking)
+    frozen_train = ground()
+    model.eval()
+    torch.testing.assert_close(ground(), frozen_train, rtol=0, atol=0)  # training now normalises as testing
+    set_training(model, True, frozen_batchnorm=True)
+    assert all(not bn.training for bn in layers) and model.training

@@ -20,8 +20,9 @@ TRAINABLE = {("jointnlt-tiny", "synth")}
 @click.option("--batch-size", type=int, help="Samples per step (default: the recipe's).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the model init and the data stream.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-@click.option("--threads", type=int, default=1, show_default=True,
-              help="CPU threads (torch.set_num_threads); more than 1 only pays on an otherwise idle machine.")
+@click.option("--threads", type=int, default=None,
+              help="CPU threads (torch.set_num_threads; default: the recipe's 2). Use 1 on a machine shared "
+                   "with other jobs: spinning threads are then up to 10x slower.")
 @click.option("--out", type=click.Path(file_okay=False), help="Run folder (default runs/train/<tracker>-seed<S>/).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train_cmd(tracker, dataset, steps, batch_size, seed, device, threads, out, quiet) -> None:
