@@ -152,7 +152,7 @@ def test_default_root_generates_into_the_cache_and_resolve_root_finds_it(monkeyp
                         or generate_split(root, split, seed, count=2, options=TINY))
     monkeypatch.setattr(synth, "generate_grounding", lambda root, split, seed: generate_grounding(root, split, seed, 4))
     root = resolve_root(SYNTH)
-    assert root == tmp_path / "cache" / "synth-v1"
+    assert root == tmp_path / "cache" / "synth-v2"
     assert len(SYNTH.load(root, "test")) == 2
     assert len(SYNTH.load(root, "train")) == 2  # generated on first load of a managed cache
     assert calls == ["test", "train"]

@@ -5,7 +5,7 @@ target's colour or shape, occluders, targets that leave the view), deterministic
 once in the TNL2K layout so that every loader, evaluator and report path is the real one.  See
 :mod:`nlbench.datasets.synth.build` for the layout and :data:`SYNTH_ATTRIBUTES` for the per-sequence flags.
 
-With no ``--root`` the benchmark lives in ``nlbench.config.cache_dir()/synth-v1/`` and is generated on
+With no ``--root`` the benchmark lives in ``nlbench.config.cache_dir()/synth-v2/`` and is generated on
 first use (the test split and its grounding samples take a few seconds); other splits of that cache are
 generated when first loaded.
 

@@ -39,7 +39,7 @@ from nlbench.datasets.synth.scene import (
 )
 from nlbench.io import atomic_write_json
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: rims and boxes of 2026-11-25 04:06 (a v1 cache holds the older pixels)
 DEFAULT_SEED = 2023
 JPEG_QUALITY = 92
 #: Sequences per split and grounding samples per split written by default.
