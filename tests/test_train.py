@@ -19,9 +19,7 @@ from nlbench_trackers.jointnlt.preprocess import sample_target
 from nlbench_trackers.jointnlt.tokenizer import tokenize
 from nlbench_trackers.jointnlt.train import (
     TINY_TRAINED,
-    AttributeHead,
     TrainConfig,
-    attribute_ce,
     batchnorm_layers,
     freeze_batchnorm,
     set_training,
@@ -37,10 +35,8 @@ from nlbench_trackers.jointnlt.train import (
     train,
 )
 from nlbench_trackers.jointnlt.train_data import (
-    ATTRIBUTE_CLASSES,
     TRAIN_SCENE,
     retarget,
-    token_attributes,
     crop_box,
     curriculum_options,
     make_batch,
@@ -241,44 +237,6 @@ def test_token_ce_prefers_the_target_tokens():
     assert float(token_ce(on_distractor, target)) > 10
     # uniform scores cost log(100) whatever the target
     assert float(token_ce(torch.zeros(1, 100), target)) == pytest.approx(np.log(100))
-
-
-def _one_object_scene(shape: str, colour: str, size_class: str, centre: tuple[float, float], radius: float):
-    from dataclasses import replace
-
-    from nlbench.datasets.synth.scene import SceneObject, make_scene
-
-    scene = make_scene(training_rng(0), TRAIN_SCENE, still=True)
-    obj = SceneObject(shape, colour, size_class, np.array([centre], float), np.array([radius]), 0.0, 0)
-    return replace(scene, objects=(obj,))
-
-
-def test_token_attributes_label_the_cells_an_object_covers():
-    from nlbench.datasets.synth.scene import COLOURS, SHAPES
-
-    # a large red circle of radius 20 centred at (128, 96) in the 256x192 frame; the 160-px grounding image
-    # scales by 0.625, so it spans x 67.5..92.5, y 47.5..72.5: token columns 4-5 and rows 3-4 (16-px cells;
-    # row 2 would hold half a pixel row of it, below the 15 % a label needs)
-    scene = _one_object_scene("circle", "red", "large", (128.0, 96.0), 20.0)
-    labels = token_attributes(scene, 160, 16).reshape(3, 10, 10)
-    on = labels[0] > 0
-    assert set(zip(*np.nonzero(on))) == {(r, c) for r in (3, 4) for c in (4, 5)}
-    assert set(labels[0][on]) == {SHAPES.index("circle") + 1}
-    assert set(labels[1][on]) == {list(COLOURS).index("red") + 1}
-    assert set(labels[2][on]) == {2}  # "large" is the second size class
-    assert not labels[:, ~on].any()
-
-
-def test_attribute_ce_is_small_for_the_right_classes_only():
-    labels = torch.zeros(1, 3, 4, dtype=torch.long)
-    labels[0, :, 1] = torch.tensor([2, 3, 1])
-    right = [torch.full((1, 4, k), -8.0) for k in ATTRIBUTE_CLASSES]
-    for k, logit in enumerate(right):
-        logit[0, torch.arange(4), labels[0, k]] = 8.0
-    wrong = [logit.roll(1, dims=-1) for logit in right]
-    assert float(attribute_ce(right, labels)) < 1e-3 < 10 < float(attribute_ce(wrong, labels))
-    head = AttributeHead(8)
-    assert [t.shape for t in head(torch.zeros(2, 4, 8))] == [(2, 4, k) for k in ATTRIBUTE_CLASSES]
 
 
 def test_retarget_names_another_object_unambiguously():

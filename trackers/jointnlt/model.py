@@ -148,10 +148,7 @@ class JointNLT(nn.Module):
             "roi_feature": roi_feature,
             "score_map_tl": score_tl,
             "score_map_br": score_br,
-            # for training's auxiliary losses: search tokens before the relation encoder (B, HW, C) and after
-            # it, before modulation (HW, B, C)
-            "visual_search_tokens": search_src,
-            "vl_search_tokens": out[-n_search:],
+            "vl_search_tokens": out[-n_search:],  # (HW, B, C) before modulation; training's token loss reads it
         }
 
     def forward_temporal(self, text_cls: torch.Tensor, temporal_clue: torch.Tensor) -> torch.Tensor:

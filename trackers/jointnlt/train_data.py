@@ -18,10 +18,8 @@ import numpy as np
 import torch
 
 from nlbench.datasets.synth.build import DEFAULT_SEED, scene_rng
-import cv2
-
-from nlbench.datasets.synth.render import background, object_mask, render_frame, target_track
-from nlbench.datasets.synth.scene import COLOURS, SHAPES, SIZE_RANGES, Scene, SceneOptions, make_scene, sentence_for
+from nlbench.datasets.synth.render import background, render_frame, target_track
+from nlbench.datasets.synth.scene import Scene, SceneOptions, make_scene, sentence_for
 
 from .config import JointNLTConfig
 
@@ -166,35 +164,6 @@ class StillBatch:
     ground_img: torch.Tensor
     ground_mask: torch.Tensor
     ground_box: torch.Tensor
-    #: (B, 3, HW) per search token: shape, colour and size class of the object covering it (0 = none)
-    token_attributes: torch.Tensor
-
-
-#: Classes of the per-token attribute labels; index 0 of each is "no object".
-ATTRIBUTE_CLASSES = (len(SHAPES) + 1, len(COLOURS) + 1, len(SIZE_RANGES) + 1)
-#: A token is labelled with an object when that object shows in at least this fraction of its cell.
-TOKEN_OBJECT_FRACTION = 0.15
-
-
-def token_attributes(scene: Scene, size: int, stride: int) -> np.ndarray:
-    """(3, F·F) shape / colour / size class (1-based, 0 = background) of the object seen in each token cell
-    of the grounding image of frame 0: the visible object with most pixels in the cell, if it covers enough."""
-    h, w = scene.height, scene.width
-    ids = np.zeros((h, w), np.uint8)  # 0 = background, k + 1 = scene.objects[k]
-    for k, obj in sorted(enumerate(scene.objects), key=lambda item: item[1].z):
-        ids[object_mask(obj, 0, w, h).astype(bool)] = k + 1
-    new_w, new_h = (size, int(size * h / w)) if w > h else (int(size * w / h), size)
-    canvas = np.zeros((size, size), np.uint8)
-    canvas[:new_h, :new_w] = cv2.resize(ids, (new_w, new_h), interpolation=cv2.INTER_NEAREST)
-    f = size // stride
-    cells = canvas.reshape(f, stride, f, stride).transpose(0, 2, 1, 3).reshape(f * f, stride * stride)
-    counts = np.stack([(cells == k + 1).sum(axis=1) for k in range(len(scene.objects))], axis=1)
-    best = counts.argmax(axis=1)
-    hit = counts.max(axis=1) >= TOKEN_OBJECT_FRACTION * stride * stride
-    tables = [[SHAPES.index(o.shape) + 1 for o in scene.objects],
-              [list(COLOURS).index(o.colour) + 1 for o in scene.objects],
-              [list(SIZE_RANGES).index(o.size_class) + 1 for o in scene.objects]]
-    return np.stack([np.where(hit, np.asarray(table)[best], 0) for table in tables])
 
 
 def retarget(rng: np.random.Generator, scene: Scene) -> Scene | None:
@@ -215,7 +184,7 @@ def make_still_batch(rng: np.random.Generator, cfg: JointNLTConfig, batch_size: 
     """One-frame grounding samples. With probability ``retarget_fraction`` a rendered scene also yields a
     second sample: the same pixels, another object named by its own sentence (the image alone then cannot
     tell which object is meant; only the words can)."""
-    imgs, masks, boxes, sentences, attributes = [], [], [], [], []
+    imgs, masks, boxes, sentences = [], [], [], []
     while len(imgs) < batch_size:
         scene = make_scene(rng, options, still=True)
         views = [scene]
@@ -230,13 +199,10 @@ def make_still_batch(rng: np.random.Generator, cfg: JointNLTConfig, batch_size: 
                 continue
             if frame is None:
                 frame = render_frame(scene, 0)
-                labels = token_attributes(scene, cfg.grounding_size, cfg.stride)
             img, mask, box, _ = ground_inputs(brightness(rng, frame), gt[0], cfg.grounding_size)
             imgs.append(img), masks.append(mask), boxes.append(box), sentences.append(view.sentence)
-            attributes.append(labels)
     return StillBatch(sentences, normalise(np.stack(imgs), cfg), torch.from_numpy(np.stack(masks).astype(bool)),
-                      torch.tensor(np.stack(boxes), dtype=torch.float32),
-                      torch.from_numpy(np.stack(attributes).astype(np.int64)))
+                      torch.tensor(np.stack(boxes), dtype=torch.float32))
 
 
 def curriculum_options(progress: float, ramp: float) -> SceneOptions:
