@@ -205,7 +205,7 @@ def test_otb_aliases(tmp_path):
 
 
 def test_disk_cache_serves_a_new_process(tmp_path, monkeypatch):
-    from nlbench.store import importer
+    from nlbench.store import parse_cache as importer
 
     root = _results(tmp_path / "r", ["a", "b"], text="1\t2\t3\t4\n5\t6\t7\t8\n")
     paths = [root / "a.txt", root / "b.txt"]

@@ -23,6 +23,7 @@ from typing import Sequence as Seq
 
 import numpy as np
 
+from nlbench.boxtext import RowError, parse_box_lines, parse_boxes_fast
 from nlbench.errors import DatasetError
 
 #: SHA-256 of the official sequence lists: sorted names joined by "\n" with a final "\n" (eval-spec §3).
@@ -174,27 +175,19 @@ def read_boxes(path: Path, sequence: str | None = None) -> np.ndarray:
     comma, tab and space; BlurCar1 row 496). Blank lines are skipped, like numpy.loadtxt.
     """
     text = read_text(path, "ground-truth file", sequence)
-    from nlbench.store.importer import parse_boxes_fast  # one vectorised number parser for GT and results
-
-    fast = parse_boxes_fast(text.encode("utf-8"))
+    data = text.encode("utf-8")
+    fast = parse_boxes_fast(data)  # the number parser shared with the result importer
     if fast is not None and len(fast):
         return fast
-    rows: list[list[float]] = []
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        tokens = [t for t in _SEPARATORS.split(line.strip()) if t]
-        if not tokens:
-            continue
-        if len(tokens) != 4:
-            raise DatasetError(
-                f"{path}:{lineno}: expected 4 numbers 'x,y,w,h', found {len(tokens)} ({line.strip()[:60]!r})"
-            )
-        try:
-            rows.append([float(t) for t in tokens])
-        except ValueError:
-            raise DatasetError(f"{path}:{lineno}: not a number in {line.strip()[:60]!r}") from None
-    if not rows:
+    try:
+        rows = parse_box_lines(data)
+    except RowError as bad:
+        if bad.found is None:
+            raise DatasetError(f"{path}:{bad.line}: not a number in {bad.text!r}") from None
+        raise DatasetError(f"{path}:{bad.line}: expected 4 numbers 'x,y,w,h', found {bad.found} ({bad.text!r})") from None
+    if not len(rows):
         raise DatasetError(f"{path}: ground-truth file is empty")
-    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
+    return rows
 
 
 def read_flags(path: Path, sequence: str | None = None, what: str = "flag file") -> np.ndarray:

@@ -1,0 +1,178 @@
+"""Rows of 4 numbers in text: the one number parser for ground-truth and result files.
+
+This module sits at the bottom of nlbench and imports nothing else from it, so the dataset
+loaders (ground truth) and the result store (tracker output) share it without an import
+circle.  Callers turn a :class:`RowError` into their own user-facing error, naming the file.
+
+* :func:`parse_boxes_fast`: vectorised reader of any mix of commas and whitespace; ``None``
+  when the text is malformed.
+* :func:`parse_box_lines`: the line-by-line reader, the authority on which line is wrong.
+* :func:`first_non_finite_line`: where the first ``inf``/``nan`` is (1-based line).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+__all__ = ["RowError", "first_non_finite_line", "parse_box_lines", "parse_boxes_fast", "strip_bom"]
+
+_POW10 = 10.0 ** np.arange(23)
+#: Digits per token up to which the digit integer is exact in float64 (< 2**53).
+_MAX_FAST_DIGITS = 15
+
+_SPLIT = re.compile(r"[,\s]+")
+
+#: Bytes that the decimal converter does not handle: all but separators, newline, '-', '.', digits.
+_OTHER_BYTES = np.ones(256, dtype=bool)
+_OTHER_BYTES[[9, 10, 11, 12, 13, 32, 44, 45, 46, *range(48, 58)]] = False
+
+_TO_SPACE = bytes.maketrans(b",\t\r\v\f", b"     ")
+
+
+class RowError(ValueError):
+    """A line that is not 4 numbers: ``line`` (1-based), ``found`` tokens (None: one is not a number), ``text``."""
+
+    def __init__(self, line: int, found: int | None, text: str) -> None:
+        self.line, self.found, self.text = line, found, text
+        what = "not a number" if found is None else f"expected 4 numbers, found {found}"
+        super().__init__(f"line {line}: {what} in {text!r}")
+
+
+def strip_bom(data: bytes) -> bytes:
+    """``data`` without a UTF-8 byte-order mark (Windows editors write one)."""
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def parse_boxes_fast(data: bytes) -> np.ndarray | None:
+    """Vectorised reader of 4-number rows (any mix of commas and whitespace); None when malformed.
+
+    Token boundaries come from one numpy pass over the bytes, every line is checked to hold 4
+    tokens, and plain decimal numbers are assembled from their digits without a per-line Python
+    loop.  Other tokens (exponents, ``nan``, ``inf``) go through ``numpy.fromstring``.  Callers fall
+    back to :func:`parse_box_lines`, which says which line is wrong.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    histogram = np.bincount(buf, minlength=256)
+    # Separators (space, tab, comma, CR, VT, FF) and newlines sort below '-' (45); '+' (43) is
+    # content but rare enough to send to the generic converter.
+    content = buf > 44
+    padded = np.zeros(buf.size + 2, dtype=np.int8)
+    padded[1:-1] = content
+    edges = np.flatnonzero(np.diff(padded))
+    starts, ends = edges[0::2], edges[1::2]
+    n_tokens = starts.size
+    if n_tokens == 0:
+        return np.empty((0, 4), dtype=np.float64) if not histogram[_OTHER_BYTES].any() else None
+    # Exactly 4 tokens on every non-blank line.
+    line_ends = np.append(np.flatnonzero(buf == 10), buf.size)
+    per_line = np.diff(np.searchsorted(starts, line_ends), prepend=0)
+    if np.any((per_line != 0) & (per_line != 4)):
+        return None
+    n_rows = n_tokens // 4
+    if histogram[_OTHER_BYTES].any():
+        return _convert_generic(data, n_tokens, n_rows)
+    values = _convert_decimal(buf, starts, ends, has_dot=bool(histogram[46]), has_minus=bool(histogram[45]))
+    if values is None:
+        return _convert_generic(data, n_tokens, n_rows)
+    return values.reshape(n_rows, 4)
+
+
+def _convert_decimal(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, has_dot: bool, has_minus: bool) -> np.ndarray | None:
+    """Tokens of the form ``[-]digits[.digits]``, converted exactly (None if any token is not).
+
+    Column j of every token is processed at once (Horner's rule over the token
+    width, skipping the sign and the dot), so the Python loop runs over at most
+    17 character positions, never over lines.  The integer formed by all digits of
+    a token is exact (at most 15 digits, below 2**53); dividing it by a power of
+    ten is one correctly rounded IEEE operation, so the result equals ``strtod``.
+    """
+    n = starts.size
+    lengths = ends - starts
+    width = int(lengths.max())
+    if width > _MAX_FAST_DIGITS + 2:
+        return None
+    n_digits = lengths.copy()
+    negative = None
+    if has_minus:
+        minus = np.flatnonzero(buf == 45)
+        owner = np.searchsorted(starts, minus, side="right") - 1
+        if np.any(starts[owner] != minus):  # a '-' must open its token
+            return None
+        negative = np.zeros(n, dtype=bool)
+        negative[owner] = True
+        n_digits -= negative
+    frac = None
+    if has_dot:
+        dots = np.flatnonzero(buf == 46)
+        owner = np.searchsorted(starts, dots, side="right") - 1
+        if owner.size > 1 and np.any(owner[1:] == owner[:-1]):  # two dots in one token
+            return None
+        frac = np.zeros(n, dtype=np.intp)
+        frac[owner] = ends[owner] - 1 - dots
+        n_digits[owner] -= 1
+    if n_digits.min() < 1 or n_digits.max() > _MAX_FAST_DIGITS:
+        return None
+    padded = np.concatenate((buf, np.full(width, 32, dtype=np.uint8)))
+    mantissa = np.zeros(n, dtype=np.int64)
+    for j in range(width):
+        chars = padded[starts + j]
+        digit = (chars >= 48) & (lengths > j)  # '-' and '.' sort below '0'
+        mantissa = np.where(digit, mantissa * 10 + chars - 48, mantissa)
+    values = mantissa.astype(np.float64)
+    if frac is not None:
+        values /= _POW10[frac]
+    if negative is not None:
+        values[negative] = -values[negative]
+    return values
+
+
+def _convert_generic(data: bytes, n_tokens: int, n_rows: int) -> np.ndarray | None:
+    text = data.translate(_TO_SPACE).decode("ascii", errors="replace")
+    try:
+        values = np.fromstring(text, dtype=np.float64, sep=" ")
+    except ValueError:  # a token that is not a number
+        return None
+    if values.size != n_tokens:
+        return None
+    return values.reshape(n_rows, 4)
+
+
+def _lines(data: bytes | str) -> list[str]:
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    return text.split("\n")
+
+
+def parse_box_lines(data: bytes | str) -> np.ndarray:
+    """Line-by-line reader of 4-number rows; blank lines are skipped.
+
+    Returns an ``(N, 4)`` float64 array (N may be 0); raises :class:`RowError` at the first line
+    that does not hold exactly 4 numbers.
+    """
+    rows: list[list[float]] = []
+    for number, raw in enumerate(_lines(data), start=1):
+        fields = [f for f in _SPLIT.split(raw.strip()) if f]
+        if not fields:
+            continue
+        if len(fields) != 4:
+            raise RowError(number, len(fields), raw.strip()[:60])
+        try:
+            rows.append([float(f) for f in fields])
+        except ValueError:
+            raise RowError(number, None, raw.strip()[:60]) from None
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def first_non_finite_line(data: bytes | str) -> tuple[int, str] | None:
+    """(1-based line, its text) of the first row holding ``inf`` or ``nan`` in any spelling, else None."""
+    for number, raw in enumerate(_lines(data), start=1):
+        for field in _SPLIT.split(raw.strip()):
+            try:
+                value = float(field)
+            except ValueError:
+                continue
+            if not math.isfinite(value):
+                return number, raw.strip()[:60]
+    return None

@@ -1,0 +1,214 @@
+"""The parse cache: parsed result files kept in memory and, per results directory, on disk.
+
+Both levels are keyed by (resolved path, size, mtime_ns, strict): an in-memory LRU for a
+long-lived process, and one bundle per results directory under
+``nlbench.config.cache_dir()/parsed-results/`` so that the next ``nlbench eval`` process skips
+parsing too.  A changed file changes its key and is parsed again.  The check for non-finite
+values runs on every read (cached or not), so the cache never depends on that option.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from nlbench.errors import ResultFormatError
+from nlbench.store.parsing import parse_result_bytes, require_finite
+
+__all__ = ["clear_cache", "read_result_file", "read_result_files"]
+
+
+_CACHE_SIZE = 4096
+_Key = tuple[str, int, int, bool]
+_cache: OrderedDict[_Key, np.ndarray] = OrderedDict()
+_cache_lock = threading.Lock()
+_BUNDLE_VERSION = 1
+
+
+def clear_cache(disk: bool = False) -> None:
+    """Forget every parsed file in memory (and on disk with ``disk=True``)."""
+    with _cache_lock:
+        _cache.clear()
+    if disk:
+        import shutil
+
+        shutil.rmtree(_bundle_dir(), ignore_errors=True)
+
+
+def _key(path: Path, strict: bool) -> _Key:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ResultFormatError(f"{path}: result file not found") from None
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, strict)
+
+
+def _remember(key: _Key, values: np.ndarray) -> np.ndarray:
+    values.setflags(write=False)
+    with _cache_lock:
+        _cache[key] = values
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return values
+
+
+def _recall(key: _Key) -> np.ndarray | None:
+    with _cache_lock:
+        values = _cache.get(key)
+        if values is not None:
+            _cache.move_to_end(key)
+        return values
+
+
+def _parse_path(path: Path, strict: bool) -> np.ndarray:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ResultFormatError(f"{path}: result file not found") from None
+    except OSError as exc:
+        raise ResultFormatError(f"{path}: cannot read the result file ({exc.strerror})") from None
+    return parse_result_bytes(data, str(path), strict=strict)
+
+
+def read_result_file(path: str | os.PathLike, strict: bool = False, allow_non_finite: bool = False) -> np.ndarray:
+    """Read one result file into an ``(M, 4)`` float64 array of ``x, y, w, h`` rows.
+
+    Raises :class:`ResultFormatError` naming the file (and line) when the file is
+    missing, empty, holds a row without exactly 4 numbers, or (unless
+    ``allow_non_finite``) holds ``inf`` or ``nan``.  The value checks of the
+    evaluation protocol (NaN, negative sizes) are the evaluator's, not this
+    reader's.  The returned array is read-only and shared between callers.
+    """
+    path = Path(path)
+    key = _key(path, strict)
+    values = _recall(key)
+    if values is None:
+        values = _remember(key, _parse_path(path, strict))
+    if not allow_non_finite:
+        require_finite(values, str(path), path.read_bytes)
+    return values
+
+
+def read_result_files(
+    paths: Iterable[str | os.PathLike],
+    strict: bool = False,
+    disk_cache: bool = True,
+    workers: int | None = None,
+    allow_non_finite: bool = False,
+) -> list[np.ndarray]:
+    """:func:`read_result_file` for many files: cached on disk per directory, parsed in threads.
+
+    numpy releases the GIL in the array operations of the parser, so a couple
+    of threads help on the large files of long benchmarks.
+    """
+    paths = [Path(p) for p in paths]
+    keys = [_key(p, strict) for p in paths]
+    out: list[np.ndarray | None] = [_recall(k) for k in keys]
+    todo = [i for i, v in enumerate(out) if v is None]
+    bundles: dict[Path, dict[_Key, np.ndarray]] = {}
+    if disk_cache and todo:
+        for directory in {paths[i].parent for i in todo}:
+            bundles[directory] = _load_bundle(directory)
+        for i in todo:
+            hit = bundles[paths[i].parent].get(keys[i])
+            if hit is not None:
+                out[i] = _remember(keys[i], hit)
+        todo = [i for i in todo if out[i] is None]
+    if todo:
+        n_workers = workers or min(4, os.cpu_count() or 1)
+        if n_workers > 1 and len(todo) > 8:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(n_workers) as pool:
+                parsed = list(pool.map(lambda i: _parse_path(paths[i], strict), todo))
+        else:
+            parsed = [_parse_path(paths[i], strict) for i in todo]
+        for i, values in zip(todo, parsed):
+            out[i] = _remember(keys[i], values)
+        if disk_cache:
+            for directory in {paths[i].parent for i in todo}:
+                fresh = {keys[i]: out[i] for i in range(len(paths)) if paths[i].parent == directory}
+                _save_bundle(directory, {**bundles.get(directory, {}), **fresh})
+    if not allow_non_finite:
+        for path, values in zip(paths, out):
+            require_finite(values, str(path), path.read_bytes)  # type: ignore[arg-type]
+    return out  # type: ignore[return-value]
+
+
+def _bundle_dir() -> Path:
+    from nlbench.config import cache_dir
+
+    return cache_dir() / "parsed-results"
+
+
+def _bundle_path(directory: Path) -> Path:
+    import hashlib
+
+    digest = hashlib.sha256(str(directory.resolve()).encode("utf-8")).hexdigest()[:24]
+    return _bundle_dir() / f"{digest}.npz"
+
+
+def _load_bundle(directory: Path) -> dict[_Key, np.ndarray]:
+    """The parsed files of ``directory`` still valid on disk; {} when absent or unreadable."""
+    import json
+
+    path = _bundle_path(directory)
+    try:
+        with np.load(path, allow_pickle=False) as bundle:
+            index = json.loads(bundle["index"].tobytes().decode("utf-8"))
+            if index.get("version") != _BUNDLE_VERSION or index.get("directory") != str(directory.resolve()):
+                return {}
+            data, offsets = bundle["data"], bundle["offsets"]
+    except (OSError, ValueError, KeyError):
+        return {}  # no bundle yet, or a damaged one: parse again
+    entries = {}
+    for n, (name, size, mtime_ns, strict) in enumerate(index["files"]):
+        key = (str(directory.resolve() / name), int(size), int(mtime_ns), bool(strict))
+        entries[key] = data[offsets[n] : offsets[n + 1]]
+    return entries
+
+
+def _save_bundle(directory: Path, entries: dict[_Key, np.ndarray]) -> None:
+    import io
+    import json
+    import tempfile
+
+    root = str(directory.resolve())
+    # One entry per (file, reader): a rewritten file's fresh parse (inserted last) replaces the old one.
+    latest = {(os.path.basename(k[0]), k[3]): (k, v) for k, v in entries.items() if os.path.dirname(k[0]) == root}
+    keep = list(latest.values())
+    if not keep:
+        return
+    index = {
+        "version": _BUNDLE_VERSION,
+        "directory": root,
+        "files": [[os.path.basename(k[0]), k[1], k[2], k[3]] for k, _ in keep],
+    }
+    lengths = [len(v) for _, v in keep]
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        index=np.frombuffer(json.dumps(index).encode("utf-8"), dtype=np.uint8),
+        data=np.concatenate([v for _, v in keep]) if keep else np.empty((0, 4)),
+        offsets=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+    )
+    target = _bundle_path(directory)
+    try:
+        # Atomic (temp file + rename) but not fsynced: a cache lost in a crash is parsed
+        # again, and syncing tens of MB would cost more than the parse it saves.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError:
+        return  # a read-only cache folder only costs speed
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buffer.getbuffer())
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # a full disk only costs speed
