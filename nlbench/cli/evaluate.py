@@ -8,6 +8,17 @@ import click
 
 from nlbench.cli import register
 
+_NON_FINITE_HELP = (
+    "By default inf/nan in a result file is an error naming the file and line. With this flag: "
+    "read inf/nan in result files as numbers (any spelling: inf, -inf, Infinity, nan, NaN) and apply the protocol's "
+    "rules to them, as the reference does: JointNLT/pytracking read files with numpy.loadtxt, which accepts them, "
+    "then abort the whole evaluation on a NaN anywhere in a result or a -inf width/height ('Error: Invalid "
+    "results'); any other infinity is scored as a number: its frame fails (IoU 0, infinite centre errors) unless it "
+    "is frame 1 (replaced by the ground truth), has zero width/height (carried forward from the previous box) or is "
+    "an invalid ground-truth frame; an overlap that comes out NaN (x=-inf with w=+inf) on a valid frame aborts "
+    "('Nans in calculated overlap'). The MATLAB protocols carry NaN rows forward; got10k scores them as failures."
+)
+
 _PROTOCOLS = ("jointnlt", "pytracking", "got10k", "lasot-matlab", "tnl2k-matlab", "otb-matlab")
 
 
@@ -39,13 +50,17 @@ def _common(func):
             is_flag=True,
             help="Read result files exactly as pytracking does (tab, then comma); other separators are errors.",
         ),
+        click.option("--allow-non-finite", is_flag=True, help=_NON_FINITE_HELP),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def _run_evaluation(dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap):
+def _run_evaluation(
+    dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap,
+    allow_non_finite=False,
+):  # fmt: skip
     from nlbench.eval import evaluate
     from nlbench.eval.sources import load_sequences, parse_results_option
 
@@ -61,6 +76,7 @@ def _run_evaluation(dataset, root, results, sequences, protocol, split, skip_mis
         strict=strict_reference,
         bootstrap=bootstrap,
         cache=not no_cache,
+        allow_non_finite=allow_non_finite,
     )
     return result, sources
 
@@ -92,7 +108,10 @@ def format_table(result) -> str:
 @click.option("--bootstrap/--no-bootstrap", default=True, show_default=True, help="95% bootstrap interval of AUC over sequences (seeded).")
 @click.option("--store", "store", default="results/evaluated", show_default=True, metavar="DIR", help="Keep each tracker's entry for the leaderboard here.")
 @click.option("--no-store", is_flag=True, help="Do not keep the evaluation for the leaderboard.")
-def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, json_out, bootstrap, store, no_store):
+def eval_cmd(
+    dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, allow_non_finite,
+    json_out, bootstrap, store, no_store,
+):  # fmt: skip
     """Score tracking results: AUC (success), OP50, OP75, precision@20px, normalized precision@0.20.
 
     \b
@@ -108,8 +127,9 @@ def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, n
     from nlbench.io import atomic_write_json
 
     result, sources = _run_evaluation(
-        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap
-    )
+        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap,
+        allow_non_finite,
+    )  # fmt: skip
     click.echo(f"{dataset} — protocol {result.protocol.name}")
     click.echo(format_table(result))
     if result.skipped:
@@ -132,7 +152,10 @@ def eval_cmd(dataset, root, results, sequences, protocol, split, skip_missing, n
 @_common
 @click.option("--alpha", default=0.05, show_default=True, help="Significance level.")
 @click.option("--json", "json_out", default=None, metavar="OUT.json", help="Write the test results.")
-def compare_cmd(dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, alpha, json_out):
+def compare_cmd(
+    dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, allow_non_finite,
+    alpha, json_out,
+):  # fmt: skip
     """Is tracker A's AUC really different from B's? Paired bootstrap + Wilcoxon signed-rank over sequences.
 
     \b
@@ -147,8 +170,9 @@ def compare_cmd(dataset, root, results, sequences, protocol, split, skip_missing
     if len(results) != 2:
         raise EvaluationError("compare needs exactly two --results NAME=DIR")
     result, _ = _run_evaluation(
-        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, False
-    )
+        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, False,
+        allow_non_finite,
+    )  # fmt: skip
     (a_name, a), (b_name, b) = result.trackers.items()
     comparison = paired_comparison(a_name, a.sequence_auc, b_name, b.sequence_auc, alpha=alpha)
     click.echo(f"{dataset} — protocol {result.protocol.name}")

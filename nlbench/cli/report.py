@@ -68,10 +68,17 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     show_default=True,
     help="Unit of the comparison table: the paper's fractions (0.569) or percent (56.9).",
 )
+@click.option(
+    "--allow-non-finite",
+    is_flag=True,
+    help="inf/nan in --results files are read as numbers and scored as the reference does (see `nlbench eval --help`); "
+    "by default they are an error naming the file and line.",
+)
 @click.option("--title", default="nlbench report", show_default=True, help="Page title.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 def report_cmd(
-    datasets, results, root, eval_json, profiles, grounding, reported, evaluated, store, protocol, scale, title, out
+    datasets, results, root, eval_json, profiles, grounding, reported, evaluated, store, protocol, scale, allow_non_finite,
+    title, out,
 ) -> None:
     """Write OUT/index.html, OUT/tables.tex and OUT/plots/ (PNG, PDF, SVG).
 
@@ -97,6 +104,7 @@ def report_cmd(
         store=store if evaluated else None,
         title=title,
         scale=scale,
+        allow_non_finite=allow_non_finite,
     )
     click.echo(f"report: {paths.index_html}")
     click.echo(f"LaTeX:  {paths.tables_tex} (preview: pdflatex {paths.tables_preview_tex.name})")

@@ -21,7 +21,8 @@ from nlbench.eval.attributes import attribute_order
 from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, sequence_curves
 from nlbench.eval.protocols import Protocol, get_protocol
 from nlbench.eval.statistics import bootstrap_ci
-from nlbench.store.importer import find_result_files, otb_aliases, read_result_file, read_result_files
+from nlbench.store.layouts import find_result_files, otb_aliases
+from nlbench.store.parse_cache import read_result_file, read_result_files
 from nlbench.types import Sequence
 
 __all__ = ["EvaluationResult", "TrackerEvaluation", "evaluate", "lasot_quirks"]
@@ -156,6 +157,7 @@ def _load_runs(
     aliases: Mapping[str, Iterable[str]] | None,
     strict: bool,
     cache: bool = True,
+    allow_non_finite: bool = False,
 ) -> tuple[dict[str, list[np.ndarray] | None], str]:
     """Per sequence: the result arrays of every run, or None when missing; plus where they came from."""
     runs: dict[str, list[np.ndarray] | None] = {name: None for name in names}
@@ -176,11 +178,13 @@ def _load_runs(
         raise ResultFormatError(f"tracker {tracker}: {exc}") from None
     flat = [(name, path) for name in names for path in files.get(name) or []]
     try:
-        arrays = read_result_files([path for _, path in flat], strict=strict, disk_cache=cache)
+        arrays = read_result_files(
+            [path for _, path in flat], strict=strict, disk_cache=cache, allow_non_finite=allow_non_finite
+        )
     except ResultFormatError:
         for name, path in flat:  # find the file again to name its sequence
             try:
-                read_result_file(path, strict=strict)
+                read_result_file(path, strict=strict, allow_non_finite=allow_non_finite)
             except ResultFormatError as exc:
                 raise ResultFormatError(f"tracker {tracker}, sequence {name}: {exc}") from None
         raise
@@ -277,6 +281,7 @@ def evaluate(
     bootstrap: bool = True,
     aliases: Mapping[str, Iterable[str]] | None = None,
     cache: bool = True,
+    allow_non_finite: bool = False,
 ) -> EvaluationResult:
     """Score every tracker of ``results`` on ``sequences`` under ``protocol``.
 
@@ -287,7 +292,9 @@ def evaluate(
     from every tracker ("over K / N sequences").  ``strict`` reads files as
     pytracking does (tab, then comma).  OTB99 name aliases apply automatically.
     ``cache`` keeps parsed files on disk (``nlbench.config.cache_dir()``) for the
-    next process; the in-memory cache is always used.
+    next process; the in-memory cache is always used.  ``inf``/``nan`` in a result file are
+    an error naming the file and line unless ``allow_non_finite``, which reads them as numbers
+    and applies the protocol's rules, as the reference does (``nlbench eval --help`` spells them out).
     """
     rules = get_protocol(protocol)
     if not results:
@@ -304,7 +311,7 @@ def evaluate(
     loaded: dict[str, dict[str, list[np.ndarray] | None]] = {}
     missing: dict[str, list[str]] = {}
     for tracker, source in results.items():
-        runs, origin = _load_runs(tracker, source, names, aliases, strict, cache)
+        runs, origin = _load_runs(tracker, source, names, aliases, strict, cache, allow_non_finite)
         loaded[tracker] = runs
         for name in names:
             if runs[name] is None:

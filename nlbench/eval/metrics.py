@@ -57,7 +57,9 @@ def align_prediction(
     pred = np.asarray(pred, dtype=np.float64)
     n_gt, n_pred = gt.shape[0], pred.shape[0]
     # Cheap screening first (a NaN anywhere makes the sum NaN); the row lists only on failure.
-    if protocol.invalid_pred == "raise" and (np.isnan(pred.sum()) or pred[:, 2:].min(initial=0.0) < 0):
+    with np.errstate(invalid="ignore"):  # inf - inf in the sum is NaN too, and sends us to the exact check
+        suspicious = np.isnan(pred.sum()) or pred[:, 2:].min(initial=0.0) < 0
+    if protocol.invalid_pred == "raise" and suspicious:
         nan_rows = np.flatnonzero(np.isnan(pred).any(axis=1))
         if nan_rows.size:
             raise EvaluationError(f"{where}: invalid results, NaN in row(s) {_row_list(nan_rows)} of the result file")
@@ -189,17 +191,27 @@ def sequence_curves(
     pred = np.stack(aligned)  # (T, N, 4)
     counted_mask = np.stack(counted) & ~gt_nan  # (T, N)
     gt_b = gt[None]
-    overlap = boxes.iou(pred, gt_b, eps=protocol.iou_eps, clip=protocol.iou_clip)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # infinite predictions (--allow-non-finite)
+        overlap = boxes.iou(pred, gt_b, eps=protocol.iou_eps, clip=protocol.iou_clip)
         error = boxes.center_error(pred, gt_b)
-    norm_error = boxes.normalized_center_error(pred, gt_b, divide_first=protocol.norm_divide_first)
+        norm_error = boxes.normalized_center_error(pred, gt_b, divide_first=protocol.norm_divide_first)
+    valid_box, absent = _valid_and_absent(gt, visible, protocol)
+    invalid = ~valid_box | absent
+    overlap_nan = np.isnan(overlap)
+    if protocol.invalid_pred == "raise" and overlap_nan.any():
+        # Only reachable with infinite predictions (x=-inf, w=+inf): the reference aborts on a valid frame.
+        bad = overlap_nan & ~invalid[None]
+        if bad.any():
+            row = int(np.flatnonzero(bad.any(axis=1))[0])
+            raise EvaluationError(
+                f"{labels[row]}: the overlap is NaN at frame(s) {_row_list(np.flatnonzero(bad[row]))} "
+                "(infinite prediction values); the reference aborts here ('Nans in calculated overlap')"
+            )
     # NaN (got10k's unchecked predictions) compares false everywhere: a failure.
-    overlap[np.isnan(overlap)] = -1.0
+    overlap[overlap_nan] = -1.0
     error[np.isnan(error)] = np.inf
     norm_error[np.isnan(norm_error)] = np.inf
 
-    valid_box, absent = _valid_and_absent(gt, visible, protocol)
-    invalid = ~valid_box | absent
     overlap[:, invalid] = -1.0
     bad_box = ~valid_box
     error[:, bad_box] = _outcome(protocol.invalid_box_precision)

@@ -200,7 +200,11 @@ def _init_from_manifest(directory: Path) -> str | None:
 
 
 def evaluate_result_dirs(
-    dataset: str, results: list[str], root: str | Path | None = None, protocol: str | None = None
+    dataset: str,
+    results: list[str],
+    root: str | Path | None = None,
+    protocol: str | None = None,
+    allow_non_finite: bool = False,
 ) -> list[MeasuredTracker]:
     """Evaluate raw result folders (``NAME[@INIT]=DIR``) with :func:`nlbench.eval.evaluate`."""
     if not results:
@@ -218,6 +222,8 @@ def evaluate_result_dirs(
             raise ReportInputError(f"--results: {directory} is not a folder of raw results")
     sequences = load_sequences(dataset, root)
     kwargs: dict[str, Any] = {"dataset": dataset}
+    if allow_non_finite:
+        kwargs["allow_non_finite"] = True
     if protocol:
         kwargs["protocol"] = protocol
     # One name may come with several inits (JointNLT@nl, JointNLT@nl+bb): evaluate them under distinct keys.

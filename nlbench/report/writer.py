@@ -126,6 +126,7 @@ def _collect_measured(
     root: str | Path | None,
     protocol: str | None,
     store: str | Path | None,
+    allow_non_finite: bool = False,
 ) -> list[MeasuredTracker]:
     trackers = list(measured)
     if store is not None:
@@ -140,7 +141,9 @@ def _collect_measured(
                 "--results evaluates raw result folders on one dataset; give exactly one --dataset "
                 "(or evaluate each dataset with `nlbench eval --json F` and pass --eval-json F)"
             )
-        trackers += evaluate_result_dirs(tracking[0], list(results), root=root, protocol=protocol)
+        trackers += evaluate_result_dirs(
+            tracking[0], list(results), root=root, protocol=protocol, allow_non_finite=allow_non_finite
+        )
     if protocol:
         trackers = [t for t in trackers if t.protocol in (None, protocol)]
     seen: dict[tuple[str, str, str | None], str] = {}
@@ -252,6 +255,7 @@ def write_report(
     store: str | Path | None = None,
     title: str = "nlbench report",
     scale: str = "fraction",
+    allow_non_finite: bool = False,
 ) -> ReportPaths:
     """Write ``out/index.html``, ``out/tables.tex`` (+ ``tables_preview.tex``) and ``out/plots/*``.
 
@@ -266,7 +270,7 @@ def write_report(
     if scale not in ("fraction", "percent"):
         raise ReportInputError(f"scale {scale!r} must be 'fraction' or 'percent'")
     out = Path(out)
-    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol, store)
+    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol, store, allow_non_finite)
     profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
     grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else grounding_record(g) for g in grounding]
     grounding_rows = _grounding_rows(grounding_data, include_reported)
