@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from nlbench.errors import NlbenchError
 from nlbench.datasets import load_sequences
+from nlbench.datasets.base import require_frames
 from nlbench.registry import get_dataset, get_tracker
 from nlbench.store.manifest import RunManifest, read_manifest, record_sequence, sha256_file, start_manifest
 from nlbench.store.writer import result_paths, write_sequence_result
@@ -205,6 +206,7 @@ def run(
             pending.append(seq)
     if not pending:
         return summary
+    require_frames(dataset, pending)  # one clear error before building, not one failure per sequence
     if executor not in ("local", "ray"):
         raise NlbenchError(f"unknown executor '{executor}'; choose local or ray")
     workers = max(1, min(workers, len(pending)))

@@ -225,3 +225,43 @@ def make_refcocog(
         else:
             path.write_bytes(b"")
     return root
+
+
+# ------------------------------------------------------------------------------------ annotations only
+
+#: Two sequences per tracking dataset, with names from its official list (synth: any names).
+ANNOTATION_ONLY_NAMES: dict[str, tuple[str, str]] = {
+    "lasot": ("airplane-1", "basketball-1"),
+    "lasot_ext": ("atv-1", "atv-2"),
+    "tnl2k": ("Assian_video_Z03_done", "BF5_Blade_video_01-Done"),
+    "otb99": ("Biker", "Bird1"),
+    "synth": ("synth_test_0001", "synth_test_0002"),
+}
+
+
+def strip_frames(root: Path) -> Path:
+    """Delete every frame folder under ``root`` (``img/``, ``imgs/``, RefCOCOg's ``images/``): annotations only."""
+    import shutil
+
+    for folder in sorted({p for name in ("img", "imgs", "images") for p in root.rglob(name) if p.is_dir()}, reverse=True):
+        shutil.rmtree(folder, ignore_errors=True)
+    return root
+
+
+def make_annotations_only(dataset: str, root: Path, gt: Seq[Seq[float]]) -> tuple[Path, tuple[str, str]]:
+    """A root of ``dataset`` holding its two sequences' annotation files (``gt`` each) and no frame folder."""
+    names = ANNOTATION_ONLY_NAMES[dataset]
+    for name in names:
+        if dataset in ("lasot", "lasot_ext"):
+            make_lasot_sequence(root, name, gt)
+        elif dataset == "tnl2k":
+            make_tnl2k_sequence(root, name, gt)
+        elif dataset == "otb99":
+            make_otb_target(root, name, box_lines(gt))
+            make_otb_query(root, "test", name, "the cyclist on the road")
+        elif dataset == "synth":
+            folder = make_tnl2k_sequence(root / "test", name, gt, sentence="the red circle")
+            write_text(folder / "absent.txt", ["0"] * len(gt))
+        else:
+            raise ValueError(dataset)
+    return strip_frames(root), names

@@ -237,6 +237,36 @@ def missing_sequences_error(
     )
 
 
+def missing_frames_error(dataset: str, missing: Seq[tuple[str, Path]], total: int) -> DatasetError:
+    """The error for sequences whose frame images are absent (running a tracker needs them; evaluating does not)."""
+    shown = ", ".join(f"{name} ({path})" for name, path in missing[:_SHOW_MISSING])
+    more = f" and {len(missing) - _SHOW_MISSING} more" if len(missing) > _SHOW_MISSING else ""
+    return DatasetError(
+        f"dataset '{dataset}': frames missing for {len(missing)} of {total} sequences: {shown}{more}. "
+        "Running a tracker needs the frame images; evaluation (eval, compare, report) needs only the annotations."
+    )
+
+
+def require_frames(dataset: str, sequences: Seq) -> None:
+    """Raise :func:`missing_frames_error` unless the first and last frame of every sequence exist.
+
+    Two ``stat`` calls per sequence: catches a root with annotations only and a truncated frame folder
+    before a tracker is built, instead of one failure per sequence later.
+    """
+    missing = []
+    for seq in sequences:
+        frames = seq.frames
+        if len(frames) == 0:
+            missing.append((seq.name, Path("<no frames listed>")))
+            continue
+        for path in (frames[0], frames[-1]):
+            if not Path(path).is_file():
+                missing.append((seq.name, Path(path)))
+                break
+    if missing:
+        raise missing_frames_error(dataset, missing, len(sequences))
+
+
 def require_root(dataset: str, root: Path, source: str, env_var: str) -> Path:
     """``root`` as a Path, or a DatasetError saying where the dataset comes from and how to point at it."""
     root = Path(root)

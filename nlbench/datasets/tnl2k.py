@@ -18,6 +18,7 @@ from nlbench.datasets.base import (
     bundled_attributes,
     check_split,
     count_images,
+    missing_frames_error,
     missing_sequences_error,
     names_sha256,
     read_attribute_file,
@@ -73,6 +74,7 @@ def _read_one(
     attribute_names: tuple[str, ...],
     fallback_attributes: Mapping[str, Mapping[str, bool]],
     attributes_dir: Path | None,
+    with_frames: bool = True,
 ) -> Sequence:
     folder = root / name
     gt = read_boxes(folder / "groundtruth.txt", name)
@@ -89,7 +91,7 @@ def _read_one(
     return Sequence(
         name=name,
         dataset=dataset,
-        frames=list_frames(folder / "imgs", name),
+        frames=list_frames(folder / "imgs", name) if with_frames else (),
         gt=gt,
         language=language,
         visible=None,  # JNLT passes no visibility for TNL2K (eval-spec §1.8)
@@ -115,6 +117,7 @@ def _read_sequences(
     attributes_dir: Path | None = None,
     source: str = TNL2K_SOURCE,
     env_var: str = TNL2K_ENV,
+    with_frames: bool = True,
 ) -> list[Sequence]:
     root = require_root(dataset, root, source, env_var)
     if attributes_dir is not None and not Path(attributes_dir).is_dir():
@@ -123,8 +126,13 @@ def _read_sequences(
     missing = [n for n in wanted if not (root / n).is_dir()]
     if missing:
         raise missing_sequences_error(dataset, root, missing, len(wanted), source, env_var, "<root>/<sequence>/")
+    if with_frames:  # running needs the images: name every sequence without them at once
+        no_frames = [n for n in wanted if not (root / n / "imgs").is_dir()]
+        if no_frames:
+            raise missing_frames_error(dataset, [(n, root / n / "imgs") for n in no_frames], len(wanted))
     return [
-        _read_one(root, n, dataset, attribute_names, fallback_attributes or {}, attributes_dir) for n in wanted
+        _read_one(root, n, dataset, attribute_names, fallback_attributes or {}, attributes_dir, with_frames)
+        for n in wanted
     ]
 
 
@@ -133,6 +141,7 @@ def read_tnl2k_sequences(
     names: list[str] | None = None,
     dataset: str = "tnl2k",
     attribute_names: tuple[str, ...] = TNL2K_ATTRIBUTES,
+    with_frames: bool = True,
 ) -> list[Sequence]:
     """Read sequences stored in the TNL2K layout.
 
@@ -140,13 +149,16 @@ def read_tnl2k_sequences(
     rows), ``language.txt`` (one sentence, kept verbatim; empty allowed) and, if present,
     ``attributes.txt`` (0/1 values separated by commas or line breaks, in ``attribute_names`` order).
     ``names=None`` reads every subfolder, sorted by name; otherwise the given names in that order,
-    and any absent one is a DatasetError listing the first few and the count.
+    and any absent one is a DatasetError listing the first few and the count.  ``with_frames=False``
+    reads the annotations only (``frames`` is empty; ``imgs/`` may be absent), which is all evaluation needs.
     """
     if dataset == "tnl2k":
-        return _read_sequences(Path(root), names, dataset, tuple(attribute_names))
+        return _read_sequences(Path(root), names, dataset, tuple(attribute_names), with_frames=with_frames)
     # another dataset in this layout: its errors must not send the user to TNL2K
     source, env_var = f"the '{dataset}' dataset", f"NLBENCH_{dataset.upper()}_ROOT"
-    return _read_sequences(Path(root), names, dataset, tuple(attribute_names), source=source, env_var=env_var)
+    return _read_sequences(
+        Path(root), names, dataset, tuple(attribute_names), source=source, env_var=env_var, with_frames=with_frames
+    )
 
 
 def _test_root(root: Path) -> Path:
@@ -163,20 +175,23 @@ def load_tnl2k(
     root: Path,
     split: str | None = None,
     names: Iterable[str] | None = None,
+    with_frames: bool = True,
     attributes_dir: Path | None = None,
 ) -> list[Sequence]:
     """The TNL2K test split in the official order (TTK ``TNL2K_testing_set.txt``, sorted by name).
 
     Attributes: ``attributes_dir`` (TTK ``annos/att/``) when given, else ``<seq>/attributes.txt`` when
     present, else the bundled official table (TTK annos; AS = the ``advSamp_`` sequences).
+    ``with_frames=False``: annotations only (no ``imgs/`` needed; evaluation).
     """
     check_split("tnl2k", split, ("test",))
     root = _test_root(Path(root))
     selected = select_names(read_name_list("tnl2k_test.txt"), names)
     table = bundled_attributes("tnl2k_test_attributes.csv", TNL2K_ATTRIBUTES)
     return _read_sequences(
-        root, selected, "tnl2k", TNL2K_ATTRIBUTES, table, Path(attributes_dir) if attributes_dir else None
-    )
+        root, selected, "tnl2k", TNL2K_ATTRIBUTES, table, Path(attributes_dir) if attributes_dir else None,
+        with_frames=with_frames,
+    )  # fmt: skip
 
 
 def verify_tnl2k(root: Path, names: Iterable[str] | None = None) -> VerifyReport:

@@ -108,11 +108,16 @@ def _read_absent(folder: Path, n: int) -> np.ndarray | None:
     return np.array([f == "0" for f in flags])
 
 
-def load_synth(root: Path, split: str | None = None) -> list[Sequence]:
-    """The sequences of a synth split (default ``test``), sorted by name, with visibility from absent.txt."""
+def load_synth(root: Path, split: str | None = None, with_frames: bool = True) -> list[Sequence]:
+    """The sequences of a synth split (default ``test``), sorted by name, with visibility from absent.txt.
+
+    ``with_frames=False``: annotations only (no ``imgs/`` needed; evaluation).
+    """
     root = Path(root)
     folder = _split_folder(root, split or "test")
-    sequences = read_tnl2k_sequences(folder, None, dataset="synth", attribute_names=SYNTH_ATTRIBUTES)
+    sequences = read_tnl2k_sequences(
+        folder, None, dataset="synth", attribute_names=SYNTH_ATTRIBUTES, with_frames=with_frames
+    )
     return [dataclasses.replace(s, visible=_read_absent(folder / s.name, len(s))) for s in sequences]
 
 
