@@ -18,10 +18,10 @@ from nlbench_trackers.common.crop import (
     hann1d,
     hann2d,
     map_box_back,
-    normalize_patch,
     sample_target,
     scale_box_to_image,
 )
+from nlbench_trackers.common.normalize import Normalizer
 from nlbench_trackers.common.resnet import sine_position_encoding
 
 
@@ -105,9 +105,10 @@ def test_hann_window_is_the_centred_variant() -> None:
     assert float(window[0, 0, 0, 0]) == pytest.approx((0.5 * (1 - math.cos(2 * math.pi / 25))) ** 2, rel=1e-6)
 
 
-def test_normalize_patch_imagenet() -> None:
+def test_normalizer_imagenet() -> None:
     patch = np.full((2, 2, 3), 255, dtype=np.uint8)
-    tensor, mask = normalize_patch(patch, np.array([[True, False], [False, False]]))
+    normalizer = Normalizer()
+    tensor, mask = normalizer.image(patch), normalizer.mask(np.array([[True, False], [False, False]]))
     assert tensor.shape == (1, 3, 2, 2)
     assert float(tensor[0, 0, 0, 0]) == pytest.approx((1 - 0.485) / 0.229, rel=1e-6)
     assert mask.dtype == torch.bool and mask.shape == (1, 2, 2) and bool(mask[0, 0, 0])
@@ -234,3 +235,60 @@ def test_box_trackers_refuse_sentences_only_and_tracking_before_initialize() -> 
             tracker.track(frame)
         with pytest.raises(NlbenchError, match="initialised by a box"):
             tracker.initialize(frame, "a sentence", None)
+
+
+# ---- shared layers: one crop with two zero-area rules ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("box", "side"),
+    [([20.0, 20.0, 0.0, 4.0], 4), ([20.0, 20.0, 9.0, 0.0], 6), ([20.0, 20.0, 0.0, 0.0], 2)],
+    ids=["zero-width", "zero-height", "point"],
+)
+def test_sample_target_unit_rule_gives_a_zero_side_one_pixel(box, side) -> None:
+    # JointNLT (jointnlt-spec §4.1): a zero side becomes 1 before the centre is taken; side = ceil(sqrt(w*h)*2)
+    image = np.arange(50 * 60 * 3, dtype=np.uint32).reshape(50, 60, 3).astype(np.uint8)
+    patch, factor, mask = sample_target(image, box, 2.0, side, zero_area="unit")
+    assert factor == 1.0 and not mask.any()
+    w, h = max(box[2], 1.0), max(box[3], 1.0)
+    x1, y1 = round(box[0] + 0.5 * w - side / 2), round(box[1] + 0.5 * h - side / 2)
+    np.testing.assert_array_equal(patch, image[y1 : y1 + side, x1 : x1 + side])
+    with pytest.raises(NlbenchError, match="zero area"):  # STARK/OSTrack's rule on the same box
+        sample_target(image, box, 2.0, side)
+
+
+def test_jointnlt_crop_is_the_shared_crop_with_the_unit_rule() -> None:
+    from nlbench_trackers.jointnlt.preprocess import sample_target as jointnlt_sample_target
+
+    image = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    for box in ([3.3, -2.5, 17.0, 9.5], [30.0, 25.0, 30.0, 20.0], [10.0, 10.0, 0.0, 3.0]):
+        ours = jointnlt_sample_target(image, box, 2.0, 32)
+        shared = sample_target(image, box, 2.0, 32, zero_area="unit")
+        np.testing.assert_array_equal(ours[0], shared[0])
+        assert ours[1] == shared[1]
+        np.testing.assert_array_equal(ours[2], shared[2])
+
+
+def test_trackers_common_imports_no_tracker_package() -> None:
+    # trackers/common is the bottom of the tracker packages: parse every import statement of its modules
+    import ast
+    from pathlib import Path
+
+    import nlbench_trackers.common as common
+
+    folder = Path(common.__file__).parent
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = ["." * node.level + (node.module or "")]
+            else:
+                continue
+            for name in names:
+                inside = name.startswith("nlbench_trackers.") or (name.startswith("..") and node.level >= 2)
+                if inside and not name.startswith("nlbench_trackers.common"):
+                    found.append(f"{path.name}: {name}")
+    assert len(list(folder.glob("*.py"))) >= 6
+    assert found == []

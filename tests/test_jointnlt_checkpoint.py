@@ -16,7 +16,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from nlbench.errors import CheckpointError
-from nlbench_trackers.jointnlt.checkpoint import Placeholder, load_checkpoint, load_pickle_safely, read_state_dict
+from nlbench_trackers.common.checkpoint import Placeholder, load_checkpoint, load_pickle_safely, read_state_dict
 
 
 class _Small(nn.Module):

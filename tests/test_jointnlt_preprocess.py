@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from nlbench_trackers.common.crop import clip_box, map_box_back
+from nlbench_trackers.common.normalize import Normalizer
 from nlbench_trackers.jointnlt.preprocess import (
-    Normalizer,
-    clip_box,
     grounding_resize,
-    map_box_back,
     map_grounding_box_back,
     query_as_original_reads_it,
     sample_target,

@@ -1,8 +1,8 @@
-"""Building blocks shared by the separated baselines (VLTVG, STARK-ST, OSTrack).
+"""Building blocks shared by the tracker and grounder plugins; nothing here imports a tracker package.
 
-``resnet`` (frozen-BN torchvision ResNet bodies, sine position encoding), ``detr``
-(DETR post-norm transformer layers, MLP), ``crop`` (the pytracking/STARK
-``sample_target`` crop, box mapping, clipping, Hann window), ``checkpoint``
-(safe state_dict loading with strict key matching) and ``plugin`` (the shared
-``build`` plumbing of the baseline plugins).
+``crop`` (the pytracking ``sample_target`` crop with its zero-area rule as a parameter, box map-back, margin
+clip, Hann window), ``normalize`` (the ImageNet normaliser), ``layers`` (``conv_bn_relu``, the corner head,
+the transformer ``Mlp``), ``resnet`` (frozen-BN torchvision ResNet bodies, sine position encoding), ``detr``
+(DETR post-norm transformer layers, MLP), ``checkpoint`` (the one safe checkpoint loader, strict key matching)
+and ``plugin`` (the shared factory of the baseline plugins).
 """

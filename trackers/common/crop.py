@@ -1,41 +1,51 @@
-"""Test-time geometry shared by STARK-ST and OSTrack (baselines-spec §3.4, §4.4, §6).
+"""Test-time crop geometry of the pytracking family: JointNLT, STARK-ST and OSTrack (jointnlt-spec §4, §8.8;
+baselines-spec §3.4, §4.4, §6).
 
-The quirks are kept on purpose because they move boxes by whole pixels:
-Python ``round`` (ties to even) on the crop origin, ``ceil`` on the crop side, a
-right/bottom pad one larger than needed, the map-back from the *unrounded*
-previous centre, and float32 arithmetic for the network's box before it becomes
-Python floats.
+The quirks are kept on purpose because they move boxes by whole pixels: Python ``round`` (ties to even) on the
+crop origin, ``ceil`` on the crop side, a right/bottom pad one larger than needed, the map-back from the
+*unrounded* previous centre, and float32 arithmetic for the network's box before it becomes Python floats.
+Frames are RGB uint8 (H, W, 3); boxes ``[x, y, w, h]`` Python floats, as the originals keep their state.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Literal, Sequence
 
 import cv2
 import numpy as np
 import torch
 
 from nlbench.errors import NlbenchError
-# The box mapping and the margin clip are the same in JointNLT, STARK and OSTrack (baselines-spec §6): one copy.
-from nlbench_trackers.jointnlt.preprocess import clip_box, map_box_back  # noqa: F401  (re-exported)
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+#: What ``sample_target`` does with a box of zero area (crop side ``ceil(sqrt(w*h)*factor) < 1``):
+#: ``"raise"`` (STARK, OSTrack: the original fails on it) or ``"unit"`` (JointNLT: a zero side becomes 1 first).
+ZeroArea = Literal["raise", "unit"]
 
 
 def sample_target(
-    image: np.ndarray, box: np.ndarray | list[float], factor: float, output_size: int
+    image: np.ndarray,
+    box: Sequence[float] | np.ndarray,
+    factor: float,
+    output_size: int,
+    zero_area: ZeroArea = "raise",
 ) -> tuple[np.ndarray, float, np.ndarray]:
-    """Square crop of side ``ceil(sqrt(w*h)*factor)`` centred on ``box`` (xywh), resized to ``output_size``.
+    """Square crop of side ``ceil(sqrt(w*h)*factor)`` centred on ``box`` (xywh), zero-padded, resized to ``output_size``.
 
-    Returns the (output_size, output_size, 3) uint8 crop, the resize factor
-    ``output_size / crop_side`` and the bool padding mask (True = padded; a pixel
-    that is only partly padded after the bilinear resize counts as padded).
+    Returns the (output_size, output_size, 3) uint8 crop, the resize factor ``output_size / crop_side`` and the
+    bool padding mask (True = padded; a pixel that is only partly padded after the bilinear resize counts as
+    padded, jointnlt-spec §8.6). ``zero_area`` chooses the rule for zero-area boxes (see :data:`ZeroArea`).
     """
     x, y, w, h = (float(v) for v in box)
     crop_side = math.ceil(math.sqrt(w * h) * factor)
     if crop_side < 1:
-        raise NlbenchError(f"box {[x, y, w, h]} is too small to crop a tracking region (zero area)")
+        if zero_area == "raise":
+            raise NlbenchError(f"box {[x, y, w, h]} is too small to crop a tracking region (zero area)")
+        if zero_area != "unit":
+            raise ValueError(f"zero_area must be 'raise' or 'unit', not {zero_area!r}")
+        w = 1.0 if w == 0 else w  # JointNLT's rule (jointnlt-spec §4.1): before the centre is taken
+        h = 1.0 if h == 0 else h
+        crop_side = math.ceil(math.sqrt(w * h) * factor)
     x1 = round(x + 0.5 * w - crop_side * 0.5)
     y1 = round(y + 0.5 * h - crop_side * 0.5)
     x2, y2 = x1 + crop_side, y1 + crop_side
@@ -44,30 +54,40 @@ def sample_target(
     y2_pad = max(y2 - image.shape[0] + 1, 0)
     crop = image[y1 + y1_pad : y2 - y2_pad, x1 + x1_pad : x2 - x2_pad, :]
     padded = cv2.copyMakeBorder(crop, y1_pad, y2_pad, x1_pad, x2_pad, cv2.BORDER_CONSTANT)
-    height, width = padded.shape[:2]
-    mask = np.ones((height, width))
-    end_y = None if y2_pad == 0 else -y2_pad
-    end_x = None if x2_pad == 0 else -x2_pad
-    mask[y1_pad:end_y, x1_pad:end_x] = 0
-    resize_factor = output_size / crop_side
+    mask = np.ones(padded.shape[:2], dtype=np.float64)
+    mask[y1_pad : (-y2_pad or None), x1_pad : (-x2_pad or None)] = 0
     patch = cv2.resize(padded, (output_size, output_size))
     mask = cv2.resize(mask, (output_size, output_size)).astype(np.bool_)
-    return patch, resize_factor, mask
-
-
-def normalize_patch(patch: np.ndarray, mask: np.ndarray | None, device: torch.device | str = "cpu"):
-    """RGB uint8 (H, W, 3) -> (1, 3, H, W) float32 ImageNet-normalised tensor, and the (1, H, W) bool mask."""
-    tensor = torch.from_numpy(np.ascontiguousarray(patch)).to(device).float().permute(2, 0, 1).unsqueeze(0)
-    mean = torch.tensor(IMAGENET_MEAN, device=device).view(1, 3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, device=device).view(1, 3, 1, 1)
-    tensor = ((tensor / 255.0) - mean) / std
-    bool_mask = None if mask is None else torch.from_numpy(mask).to(torch.bool).to(device).unsqueeze(0)
-    return tensor, bool_mask
+    return patch, output_size / crop_side, mask
 
 
 def scale_box_to_image(pred_box: torch.Tensor, search_size: int, resize_factor: float) -> list[float]:
     """Normalised cxcywh of the search crop -> crop pixels at image scale, computed in float32 as the originals."""
     return (pred_box.detach().float().cpu() * search_size / resize_factor).tolist()
+
+
+def map_box_back(pred_cxcywh: Sequence[float], previous: Sequence[float], resize_factor: float,
+                 search_size: int) -> list[float]:
+    """Crop-relative (cx, cy, w, h) at image scale -> image xywh, around the unrounded previous centre
+    (jointnlt-spec §4.2.5, baselines-spec §6)."""
+    cx_prev = previous[0] + 0.5 * previous[2]
+    cy_prev = previous[1] + 0.5 * previous[3]
+    cx, cy, w, h = pred_cxcywh
+    half_side = 0.5 * search_size / resize_factor
+    cx_real = cx + (cx_prev - half_side)
+    cy_real = cy + (cy_prev - half_side)
+    return [cx_real - 0.5 * w, cy_real - 0.5 * h, w, h]
+
+
+def clip_box(box: Sequence[float], height: int, width: int, margin: int = 0) -> list[float]:
+    """Keep the box inside the frame with at least ``margin`` pixels of width/height (jointnlt-spec §4.2.6)."""
+    x1, y1, w, h = box
+    x2, y2 = x1 + w, y1 + h
+    x1 = min(max(0, x1), width - margin)
+    x2 = min(max(margin, x2), width)
+    y1 = min(max(0, y1), height - margin)
+    y2 = min(max(margin, y2), height)
+    return [x1, y1, max(margin, x2 - x1), max(margin, y2 - y1)]
 
 
 def hann1d(size: int) -> torch.Tensor:

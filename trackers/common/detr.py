@@ -111,12 +111,3 @@ class MLP(nn.Module):
         for i, layer in enumerate(self.layers):
             x = F.relu(layer(x)) if i < last else layer(x)
         return x
-
-
-def conv_bn_relu(in_planes: int, out_planes: int) -> nn.Sequential:
-    """3x3 conv (pad 1, bias) + regular BatchNorm2d + ReLU: the head towers of STARK and OSTrack (keys ``.0``, ``.1``)."""
-    return nn.Sequential(
-        nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=1, padding=1, bias=True),
-        nn.BatchNorm2d(out_planes),
-        nn.ReLU(inplace=True),
-    )

@@ -2,6 +2,7 @@
 the official checkpoint and to reproduce the original tracker box for box (see ``shared/specs/jointnlt-spec.md``).
 
 Modules: ``config`` (sizes), ``model`` (the network), ``tokenizer`` (offline BERT WordPiece),
-``checkpoint`` (safe loading), ``preprocess`` (crops and resizes), ``tracker`` (test-time protocol),
+``preprocess`` (crops and resizes; the shared layers and the checkpoint loader are in ``nlbench_trackers.common``),
+``tracker`` (test-time protocol),
 ``plugin`` (the nlbench entry points).
 """

@@ -15,10 +15,11 @@ from torch import nn
 from torchvision.ops import RoIAlign
 from transformers import BertConfig, BertModel
 
+from nlbench_trackers.common.layers import CornerPredictor, init_trunc_normal
+
 from .config import JOINTNLT_SWIN_B, JointNLTConfig
-from .head import CornerPredictor
 from .swin import SwinBackbone
-from .transformer import Decoder, TemporalTransformer, VisionLanguageEncoder, init_trunc_normal
+from .transformer import Decoder, TemporalTransformer, VisionLanguageEncoder
 
 
 def box_xyxy_to_cxcywh(box: torch.Tensor) -> torch.Tensor:

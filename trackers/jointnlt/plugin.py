@@ -60,7 +60,7 @@ def _make_tracker(cfg: JointNLTConfig, checkpoint: Path, device: str, options: d
         if not torch.cuda.is_available():
             raise PluginError("jointnlt: --device cuda was asked for but no CUDA device is available; use --device cpu")
 
-    from .checkpoint import load_checkpoint
+    from nlbench_trackers.common.checkpoint import load_checkpoint
     from .model import JointNLT
     from .tracker import JointNLTTracker
 
@@ -92,7 +92,7 @@ def _config_beside(checkpoint: Path) -> JointNLTConfig:
         if candidate.is_file():
             return JointNLTConfig.from_dict(json.loads(candidate.read_text(encoding="utf-8")))
         if checkpoint.suffix == ".safetensors":
-            from .checkpoint import safetensors_metadata
+            from nlbench_trackers.common.checkpoint import safetensors_metadata
 
             meta = safetensors_metadata(checkpoint)
             if "config" in meta:

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nlbench_trackers.common.layers import Mlp, init_trunc_normal
+
 
 class DropPath(nn.Module):
     """Stochastic depth per sample (training only)."""
@@ -28,17 +30,6 @@ class DropPath(nn.Module):
         keep = 1.0 - self.rate
         shape = (x.shape[0],) + (1,) * (x.ndim - 1)
         return x * x.new_empty(shape).bernoulli_(keep) / keep
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim: int, hidden: int) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.act(self.fc1(x)))
 
 
 def relative_position_index(window: int) -> torch.Tensor:
@@ -221,7 +212,7 @@ class SwinBackbone(nn.Module):
         for i, dim in enumerate(dims):
             self.add_module(f"norm{i}", nn.LayerNorm(dim))
         self.dims = tuple(dims)
-        self.apply(_init_weights)
+        self.apply(init_trunc_normal)
 
     def forward(self, x: torch.Tensor, all_stages: bool = False) -> list[torch.Tensor]:
         h = w = 0
@@ -234,12 +225,3 @@ class SwinBackbone(nn.Module):
                 outs.append(y.view(-1, h, w, self.dims[i]).permute(0, 3, 1, 2).contiguous())
         return outs
 
-
-def _init_weights(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.trunc_normal_(module.weight, std=0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.LayerNorm):
-        nn.init.ones_(module.weight)
-        nn.init.zeros_(module.bias)

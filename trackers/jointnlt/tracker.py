@@ -18,12 +18,12 @@ import torch
 
 from nlbench.errors import PluginError
 
+from nlbench_trackers.common.crop import clip_box, map_box_back
+from nlbench_trackers.common.normalize import Normalizer
+
 from .model import JointNLT
 from .preprocess import (
-    Normalizer,
-    clip_box,
     grounding_resize,
-    map_box_back,
     map_grounding_box_back,
     query_as_original_reads_it,
     sample_target,

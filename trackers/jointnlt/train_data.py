@@ -21,6 +21,8 @@ from nlbench.datasets.synth.build import DEFAULT_SEED, scene_rng
 from nlbench.datasets.synth.render import background, render_frame, target_track
 from nlbench.datasets.synth.scene import Scene, SceneOptions, make_scene, sentence_for
 
+from nlbench_trackers.common.normalize import Normalizer
+
 from .config import JointNLTConfig
 
 from .preprocess import grounding_resize, sample_target
@@ -74,10 +76,7 @@ def make_clip(rng: np.random.Generator, options: SceneOptions = TRAIN_SCENE, max
 
 def normalise(images: np.ndarray, cfg: JointNLTConfig) -> torch.Tensor:
     """(B, S, S, 3) uint8 RGB → (B, 3, S, S) float, ImageNet mean/std (spec §1)."""
-    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(cfg.mean).view(1, 3, 1, 1)
-    std = torch.tensor(cfg.std).view(1, 3, 1, 1)
-    return (x - mean) / std
+    return Normalizer(cfg.mean, cfg.std).image(images)
 
 
 def crop_box(box: np.ndarray, crop_on: np.ndarray, factor: float, out: int) -> tuple[np.ndarray, float]:

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nlbench_trackers.common.layers import init_trunc_normal
+
 
 def _with_pos(x: torch.Tensor, pos: torch.Tensor | None) -> torch.Tensor:
     return x if pos is None else x + pos
@@ -125,12 +127,3 @@ class TemporalTransformer(nn.Module):
         memory = self.encoder(src)
         return self.decoder(torch.zeros_like(query_embed), memory, query_pos=query_embed)
 
-
-def init_trunc_normal(module: nn.Module) -> None:
-    if isinstance(module, nn.Linear):
-        nn.init.trunc_normal_(module.weight, std=0.02)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.LayerNorm):
-        nn.init.ones_(module.weight)
-        nn.init.zeros_(module.bias)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nlbench_trackers.common.detr import conv_bn_relu
+from nlbench_trackers.common.layers import Mlp, conv_bn_relu
 
 
 @dataclass(frozen=True)
@@ -72,17 +72,6 @@ class Attention(nn.Module):
         attn = ((q @ k.transpose(-2, -1)) * self.scale).softmax(dim=-1)
         out = (attn @ v).transpose(1, 2).reshape(batch, tokens, channels)
         return self.proj(out), attn
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim: int, hidden: int) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.act = nn.GELU()
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc2(self.act(self.fc1(x)))
 
 
 def candidate_elimination(

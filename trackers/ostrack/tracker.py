@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from nlbench.errors import NlbenchError
-from nlbench_trackers.common.crop import clip_box, hann2d, map_box_back, normalize_patch, sample_target, scale_box_to_image
+from nlbench_trackers.common.crop import clip_box, hann2d, map_box_back, sample_target, scale_box_to_image
+from nlbench_trackers.common.normalize import Normalizer
 from nlbench_trackers.ostrack.model import OSTrack, center_template_mask
 
 
@@ -16,6 +17,7 @@ class OSTrackTracker:
     def __init__(self, network: OSTrack, device: torch.device) -> None:
         self.network = network
         self.device = device
+        self.normalizer = Normalizer(device=device)
         self.config = network.config
         self.window = hann2d(self.config.search_feat_size).to(device)
         self.template_mask = center_template_mask(self.config.template_feat_size, 1, device)
@@ -29,7 +31,7 @@ class OSTrackTracker:
         cfg = self.config
         patch, _, _ = sample_target(frame, box, cfg.template_factor, cfg.template_size)
         # the crop's padding mask is computed by the original but never used (§4.4)
-        self.template, _ = normalize_patch(patch, None, self.device)
+        self.template = self.normalizer.image(patch)
         self.state = [float(v) for v in box]
         self.frame_id = 0
         return np.asarray(self.state, dtype=np.float64)
@@ -41,7 +43,7 @@ class OSTrackTracker:
         self.frame_id += 1
         cfg = self.config
         patch, resize_factor, _ = sample_target(frame, self.state, cfg.search_factor, cfg.search_size)
-        search, _ = normalize_patch(patch, None, self.device)
+        search = self.normalizer.image(patch)
         with torch.no_grad():
             score_map, size_map, offset_map = self.network(self.template, search, self.template_mask)
             boxes = self.network.box_head.decode(self.window * score_map, size_map, offset_map)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nlbench_trackers.common.detr import MLP, Decoder, Encoder, conv_bn_relu
+from nlbench_trackers.common.detr import MLP, Decoder, Encoder
+from nlbench_trackers.common.layers import CornerPredictor
 from nlbench_trackers.common.resnet import BackboneWrapper, ResNetBody, downsample_mask, sine_position_encoding
 
 
@@ -29,38 +30,6 @@ class StarkConfig:
 
 ST101 = StarkConfig(depth="resnet101")
 ST50 = StarkConfig(depth="resnet50")
-
-
-class CornerPredictor(nn.Module):
-    """Two conv towers giving top-left and bottom-right heat maps, decoded by soft-argmax (no +0.5 offset)."""
-
-    def __init__(self, channels: int = 256, feat_size: int = 20, stride: int = 16) -> None:
-        super().__init__()
-        self.feat_size, self.stride, self.img_size = feat_size, stride, feat_size * stride
-        widths = [channels, channels, channels // 2, channels // 4, channels // 8]
-        for corner in ("tl", "br"):
-            for i in range(4):
-                setattr(self, f"conv{i + 1}_{corner}", conv_bn_relu(widths[i], widths[i + 1]))
-            setattr(self, f"conv5_{corner}", nn.Conv2d(widths[4], 1, kernel_size=1))
-        index = torch.arange(feat_size, dtype=torch.float32) * stride
-        # Plain attributes in the original (not in the checkpoint): non-persistent buffers here.
-        self.register_buffer("coord_x", index.repeat(feat_size), persistent=False)
-        self.register_buffer("coord_y", index.repeat_interleave(feat_size), persistent=False)
-
-    def _score_map(self, x: torch.Tensor, corner: str) -> torch.Tensor:
-        for i in range(1, 5):
-            x = getattr(self, f"conv{i}_{corner}")(x)
-        return getattr(self, f"conv5_{corner}")(x)
-
-    def _soft_argmax(self, score_map: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        prob = torch.softmax(score_map.view(-1, self.feat_size * self.feat_size), dim=1)
-        return (self.coord_x * prob).sum(dim=1), (self.coord_y * prob).sum(dim=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, fs, fs) -> normalised (B, 4) xyxy."""
-        x_tl, y_tl = self._soft_argmax(self._score_map(x, "tl"))
-        x_br, y_br = self._soft_argmax(self._score_map(x, "br"))
-        return torch.stack((x_tl, y_tl, x_br, y_br), dim=1) / self.img_size
 
 
 class StarkTransformer(nn.Module):
@@ -83,7 +52,7 @@ class StarkST(nn.Module):
         self.backbone = nn.ModuleList([BackboneWrapper(body)])
         self.transformer = StarkTransformer(config.hidden)
         self.feat_size = config.search_size // config.stride
-        self.box_head = CornerPredictor(config.hidden, self.feat_size, config.stride)
+        self.box_head = CornerPredictor(config.hidden, config.hidden, self.feat_size, config.stride)
         self.query_embed = nn.Embedding(1, config.hidden)
         self.bottleneck = nn.Conv2d(body.num_channels, config.hidden, kernel_size=1)
         self.cls_head = MLP(config.hidden, config.hidden, 1, 3)
@@ -118,6 +87,6 @@ class StarkST(nn.Module):
         weights = torch.matmul(enc, dec)  # (B, HW, Nq); padded search cells are not masked (§3.3 step 5)
         fused = (enc.unsqueeze(-1) * weights.unsqueeze(-2)).permute(0, 3, 2, 1).contiguous()
         fused = fused.view(-1, self.config.hidden, self.feat_size, self.feat_size)
-        boxes = xyxy_to_cxcywh(self.box_head(fused))
+        boxes = xyxy_to_cxcywh(self.box_head(fused)[0])
         logits = self.cls_head(hs)[-1].view(-1)
         return boxes, logits

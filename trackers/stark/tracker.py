@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from nlbench.errors import NlbenchError
-from nlbench_trackers.common.crop import clip_box, map_box_back, normalize_patch, sample_target, scale_box_to_image
+from nlbench_trackers.common.crop import clip_box, map_box_back, sample_target, scale_box_to_image
+from nlbench_trackers.common.normalize import Normalizer
 from nlbench_trackers.stark.model import StarkST
 
 #: ``TEST.UPDATE_INTERVALS`` per dataset name (§3.1); every other dataset falls back to 200.
@@ -31,6 +32,7 @@ class StarkTracker:
     def __init__(self, network: StarkST, device: torch.device, update_interval: int = DEFAULT_UPDATE_INTERVAL) -> None:
         self.network = network
         self.device = device
+        self.normalizer = Normalizer(device=device)
         self.config = network.config
         self.update_interval = update_interval
         self.templates: list[dict[str, torch.Tensor]] = []
@@ -40,7 +42,7 @@ class StarkTracker:
 
     def _template(self, frame: np.ndarray, box) -> dict[str, torch.Tensor]:
         patch, _, mask = sample_target(frame, box, self.config.template_factor, self.config.template_size)
-        image, image_mask = normalize_patch(patch, mask, self.device)
+        image, image_mask = self.normalizer.image(patch), self.normalizer.mask(mask)
         with torch.no_grad():
             return self.network.forward_backbone(image, image_mask)
 
@@ -61,7 +63,7 @@ class StarkTracker:
         self.frame_id += 1
         cfg = self.config
         patch, resize_factor, mask = sample_target(frame, self.state, cfg.search_factor, cfg.search_size)
-        image, image_mask = normalize_patch(patch, mask, self.device)
+        image, image_mask = self.normalizer.image(patch), self.normalizer.mask(mask)
         with torch.no_grad():
             search = self.network.forward_backbone(image, image_mask)
             boxes, logits = self.network.forward_transformer([*self.templates, search])

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from nlbench_trackers.common.crop import IMAGENET_MEAN, IMAGENET_STD
+from nlbench_trackers.common.normalize import Normalizer
 from nlbench_trackers.jointnlt.tokenizer import get_tokenizer  # the shared offline bert-base-uncased vocabulary
 
 CANVAS = 640
@@ -49,8 +49,7 @@ def image_to_canvas(frame: np.ndarray, canvas: int = CANVAS) -> tuple[torch.Tens
     height, width = frame.shape[:2]
     geo = canvas_geometry(width, height, canvas)
     resized = Image.fromarray(np.ascontiguousarray(frame)).resize((geo.new_width, geo.new_height), Image.BILINEAR)
-    tensor = torch.from_numpy(np.asarray(resized).copy()).permute(2, 0, 1).float().div(255)
-    tensor = (tensor - torch.tensor(IMAGENET_MEAN).view(3, 1, 1)) / torch.tensor(IMAGENET_STD).view(3, 1, 1)
+    tensor = Normalizer().image(np.array(resized))[0]
     out = torch.zeros((3, canvas, canvas), dtype=torch.float32)
     out[:, geo.top : geo.top + geo.new_height, geo.left : geo.left + geo.new_width] = tensor
     mask = torch.zeros((1, canvas, canvas), dtype=torch.bool)
