@@ -5,8 +5,9 @@ from setuptools import find_packages, setup
 harness = find_packages(include=["nlbench", "nlbench.*"])
 plugins = ["nlbench_trackers" + p[len("trackers"):] for p in find_packages(include=["trackers", "trackers.*"])]
 
-# The published numbers live in results/reported/ (a top-level folder of the project); wheels carry a copy.
+# The published numbers (results/reported/) and the shipped experiments (experiments/) are top-level folders
+# of the project; wheels carry a copy.
 setup(
-    packages=harness + plugins + ["nlbench._reported"],
-    package_dir={"nlbench_trackers": "trackers", "nlbench._reported": "results/reported"},
+    packages=harness + plugins + ["nlbench._reported", "nlbench._experiments"],
+    package_dir={"nlbench_trackers": "trackers", "nlbench._reported": "results/reported", "nlbench._experiments": "experiments"},
 )

@@ -29,3 +29,7 @@ class PluginError(NlbenchError):
 
 class EvaluationError(NlbenchError):
     """Inputs that the evaluation protocol rejects (invalid results, length mismatch, missing files)."""
+
+
+class ExperimentError(NlbenchError):
+    """An experiment file that cannot be read, or names something that does not exist."""

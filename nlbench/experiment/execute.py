@@ -1,0 +1,208 @@
+"""Carry out a plan: run what is missing (resume), re-run what changed, then evaluate, ground, profile, report.
+
+``<results>/experiment.lock.json`` records what produced each run folder (tracker, checkpoint SHA-256,
+options, nlbench version). A run whose identity changed since its lock entry is moved aside to
+``<results>/.superseded/`` and run again; a complete run whose identity is unchanged is not touched,
+so a second call builds no tracker.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from nlbench import __version__
+from nlbench.errors import ExperimentError
+from nlbench.experiment.plan import Plan, RunStep, shell_line
+from nlbench.io import atomic_write_json
+
+LOCK_NAME = "experiment.lock.json"
+
+
+@dataclass
+class Outcome:
+    ran: list[str] = field(default_factory=list)  # run keys that ran (fully or resumed)
+    rerun: list[str] = field(default_factory=list)  # run keys whose identity changed
+    up_to_date: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # run key -> "n sequence(s) failed"
+    steps: list[str] = field(default_factory=list)  # verbs run after the runs
+
+
+def _sha256_cached(path: Path, earlier: dict[str, Any]) -> str:
+    """SHA-256 of a checkpoint, reusing the lock's value while its size and mtime are unchanged."""
+    from nlbench.store.manifest import sha256_file
+
+    stat = path.stat()
+    stamp = {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    if earlier.get("stamp") == stamp and earlier.get("sha256"):
+        return earlier["sha256"]
+    return sha256_file(path)
+
+
+def identity(step: RunStep, earlier: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What determines a run's boxes; a change in any field re-runs it."""
+    earlier = earlier or {}
+    checkpoint = step.checkpoint
+    parts = checkpoint.items() if isinstance(checkpoint, dict) else ([("model", checkpoint)] if checkpoint is not None else [])
+    files = {}
+    for role, path in parts:
+        path = Path(path)
+        old = earlier.get("checkpoints", {}).get(role, {})
+        stat = path.stat()
+        files[role] = {"path": str(path.resolve()), "sha256": _sha256_cached(path, old),
+                       "stamp": {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}}
+    sentences = None
+    if step.entry.sentences is not None:
+        from nlbench.store.manifest import sha256_file
+
+        sentences = sha256_file(step.entry.sentences)
+    return {
+        "tracker": step.entry.tracker,
+        "dataset": step.dataset.dataset,
+        "root": str(step.dataset.root) if step.dataset.root else None,
+        "split": step.dataset.split,
+        "sequences": list(step.dataset.sequences) if step.dataset.sequences else None,
+        "mode": step.mode,
+        "options": step.entry.options,
+        "sentences_sha256": sentences,
+        "checkpoints": files,
+    }
+
+
+def _comparable(ident: dict[str, Any]) -> dict[str, Any]:
+    """Identity without file stamps: a touched but identical checkpoint is the same run."""
+    out = dict(ident)
+    out["checkpoints"] = {role: f.get("sha256") for role, f in ident.get("checkpoints", {}).items()}
+    return out
+
+
+def read_lock(results: Path) -> dict[str, Any]:
+    path = results / LOCK_NAME
+    if not path.is_file():
+        return {"runs": {}}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ExperimentError(f"{path}: not valid JSON ({exc}); delete it to rebuild it from the run folders") from exc
+    data.setdefault("runs", {})
+    return data
+
+
+def _write_lock(results: Path, lock: dict[str, Any]) -> None:
+    lock["nlbench"] = __version__
+    atomic_write_json(results / LOCK_NAME, lock)
+
+
+def _complete(step: RunStep) -> bool:
+    """Every planned sequence has its result file and no failure is recorded."""
+    from nlbench.datasets import load_sequences
+    from nlbench.store.manifest import read_manifest
+
+    manifest = read_manifest(step.out_dir)
+    if not manifest:
+        return False
+    records = manifest.get("sequences", {})
+    if any(r.get("status") != "done" for r in records.values()):
+        return False
+    names = [s.name for s in load_sequences(step.dataset.dataset, step.dataset.root, step.dataset.split,
+                                            list(step.dataset.sequences) if step.dataset.sequences else None,
+                                            with_frames=False)]
+    return all(n in records and (step.out_dir / f"{n}.txt").is_file() for n in names)
+
+
+def _supersede(step: RunStep, results: Path) -> Path | None:
+    if not step.out_dir.exists():
+        return None
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    target = results / ".superseded" / f"{step.out_dir.parent.name}-{step.out_dir.name}-{stamp}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(step.out_dir), target)
+    return target
+
+
+def invoke(argv: list[str]) -> None:
+    """Run one verb in this process, exactly as ``nlbench ARGV`` would."""
+    from nlbench.cli import main
+
+    try:
+        main.main(args=argv, prog_name="nlbench", standalone_mode=False)
+    except SystemExit as exc:
+        if exc.code:
+            raise ExperimentError(f"step failed (exit {exc.code}): {shell_line(argv)}") from None
+
+
+def execute(
+    plan: Plan,
+    only: tuple[str, ...] = (),
+    shard: str | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
+    progress: bool = True,
+    echo: Callable[[str], None] = print,
+) -> Outcome:
+    """Run the plan; see ``nlbench experiment --help``."""
+    from nlbench.runner import run
+
+    exp = plan.experiment
+    if plan.missing:
+        raise ExperimentError(
+            f"{exp.path}: {len(plan.missing)} input(s) missing, nothing was run:\n  - " + "\n  - ".join(plan.missing)
+        )
+    unknown = [o for o in only if o not in exp.entries]
+    if unknown:
+        raise ExperimentError(f"--only {unknown[0]}: no such entry in {exp.path} (entries: {', '.join(exp.entries)})")
+    outcome = Outcome()
+    lock = read_lock(exp.results)
+    runs = [r for r in plan.runs if not only or r.entry.key in only]
+    for step in runs:
+        earlier = lock["runs"].get(step.key)
+        current = identity(step, earlier.get("identity") if earlier else None)
+        changed = earlier is not None and _comparable(earlier.get("identity", {})) != _comparable(current)
+        if changed:
+            moved = _supersede(step, exp.results)
+            outcome.rerun.append(step.key)
+            echo(f"{step.key}: changed since the last call; re-running" + (f" (old results moved to {moved})" if moved else ""))
+        elif earlier is not None and shard is None and _complete(step):
+            outcome.up_to_date.append(step.key)
+            echo(f"{step.key}: up to date")
+            continue
+        echo(f"\n$ {shell_line(step.argv())}" + (f"  (shard {shard})" if shard else ""))
+        # Lock before running: a killed run resumes under the same identity on the next call.
+        lock["runs"][step.key] = {"out_dir": str(step.out_dir), "identity": current, "entry": step.entry.key,
+                                  "display_name": step.entry.name, "nlbench": __version__,
+                                  "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        _write_lock(exp.results, lock)
+        summary = run(**step.run_kwargs(), shard=shard, executor=executor, ray_address=ray_address, progress=progress)
+        outcome.ran.append(step.key)
+        lock["runs"][step.key]["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        _write_lock(exp.results, lock)
+        if summary.failed:
+            outcome.failed[step.key] = f"{len(summary.failed)} sequence(s) failed (see {summary.out_dir / 'run.json'})"
+    if shard is not None:
+        echo(f"\nshard {shard}: runs done. Evaluate and report once every shard has finished: nlbench experiment {exp.path}")
+        return outcome
+    others = [r.key for r in plan.runs if r not in runs and not _complete(r)]
+    if others:
+        echo(f"\nnot evaluated: {len(others)} run(s) outside --only are not finished ({', '.join(others)}); "
+             f"call again without --only to finish them, evaluate and report")
+        return outcome
+    if outcome.failed:
+        raise ExperimentError("runs failed, so nothing was evaluated: " + "; ".join(f"{k}: {v}" for k, v in outcome.failed.items()))
+    exp.reports.mkdir(parents=True, exist_ok=True)
+    for step in plan.after_runs:
+        if step.verb == "profile" and step.produces is not None and step.produces.is_file():
+            echo(f"profile: {step.produces} exists (delete it to profile again)")
+            continue
+        echo(f"\n$ {shell_line(step.argv())}")
+        start = time.perf_counter()
+        invoke(step.argv())
+        outcome.steps.append(step.verb)
+        if progress:
+            echo(f"  ({time.perf_counter() - start:.1f} s)")
+    return outcome
+

@@ -1,0 +1,223 @@
+"""Experiment files: checking (every bad input named by file, line and key), planning, resume, re-run on change."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nlbench.cli import main
+from nlbench.errors import ExperimentError
+from nlbench.experiment import LOCK_NAME, execute, load_experiment, make_plan, read_lock
+
+REPO = Path(__file__).resolve().parents[1]
+SEQS = ["synth-test-000", "synth-test-001", "synth-test-002"]
+
+
+def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ExperimentError) as info:
+        plan = make_plan(load_experiment(path))
+        execute(plan, echo=lambda _: None, progress=False)
+    return str(info.value)
+
+
+GOOD = """
+[experiment]
+name = "t"
+results = "res"
+reports = "rep"
+
+[datasets.synth]
+split = "test"
+sequences = ["synth-test-000", "synth-test-001", "synth-test-002"]
+
+[entries.static]
+tracker = "static"
+name = "Static"
+modes = ["bb"]
+
+[entries.kcf]
+tracker = "kcf"
+name = "KCF"
+modes = ["bb"]
+"""
+
+
+# -- bad input: one clear error naming the file, the line and the key -------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, line, expected",
+    [
+        (GOOD.replace('name = "KCF"', 'nmae = "KCF"'), 18, "entries.kcf.nmae: unknown key 'nmae'; did you mean 'name'?"),
+        (GOOD.replace('tracker = "kcf"', 'tracker = "kfc"'), 17, "entries.kcf.tracker: unknown tracker 'kfc'. Did you mean 'kcf'?"),
+        (GOOD.replace("[datasets.synth]", "[datasets.synht]"), 7, "datasets.synht: unknown dataset 'synht'. Did you mean 'synth'?"),
+        (GOOD.replace('name = "KCF"', 'name = "Static"'), 18, "entries.kcf.name: display name 'Static' is already used by entries.static"),
+        (GOOD.replace('modes = ["bb"]\n\n[entries.kcf]', 'modes = ["nl"]\n\n[entries.kcf]'), 14,
+         "entries.static.modes: tracker 'static' does not support mode 'nl' (it supports bb, nl+bb)"),
+        (GOOD + "\n[report]\nprotocols = ['jointnlt', 'pytraking']\n", 22, "report.protocols: unknown protocol 'pytraking'; did you mean 'pytracking'?"),
+        (GOOD.replace("[experiment]", "[experimnt]"), 2, "experimnt: unknown key 'experimnt'; did you mean 'experiment'?"),
+    ],
+    ids=["unknown-key", "unknown-tracker", "unknown-dataset", "duplicate-name", "unsupported-mode", "unknown-protocol",
+         "unknown-section"],
+)
+def test_bad_input_names_file_line_and_key(tmp_path, text, line, expected):
+    path = write(tmp_path, text)
+    message = error_of(path)
+    assert message.startswith(f"{path.resolve()}:{line}: "), message
+    assert expected in message
+
+
+def test_malformed_toml_names_file_and_line(tmp_path):
+    path = write(tmp_path, GOOD.replace('tracker = "kcf"', 'tracker = "kcf'))
+    message = error_of(path)
+    assert message.startswith(f"{path}:17: malformed TOML: "), message
+
+
+def test_missing_checkpoint_is_named_before_anything_runs(tmp_path):
+    path = write(tmp_path, GOOD + '\n[entries.joint]\ntracker = "jointnlt-tiny"\nmodes = ["nl"]\ncheckpoint = "${CKPT}/tiny.pt"\n\n'
+                 '[vars]\nCKPT = "weights"\n')
+    message = error_of(path)
+    assert "1 input(s) missing, nothing was run" in message
+    assert f"entries.joint on synth: checkpoint {tmp_path / 'weights' / 'tiny.pt'} not found" in message
+    assert not (tmp_path / "res").exists()
+
+
+def test_variables_and_relative_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("NLBENCH_TEST_RESULTS", "from-env")
+    path = write(tmp_path, GOOD.replace('results = "res"', 'results = "${NLBENCH_TEST_RESULTS}/${SUB}"') + '\n[vars]\nSUB = "x"\n')
+    exp = load_experiment(path)
+    assert exp.results == tmp_path / "from-env" / "x"
+    assert exp.reports == tmp_path / "rep"
+
+
+# -- planning -----------------------------------------------------------------------------------------------------
+
+def test_plan_grid_and_chain(tmp_path):
+    exp = load_experiment(write(tmp_path, GOOD + "\n[report]\ntitle = 'T'\n"))
+    plan = make_plan(exp)
+    assert [r.key for r in plan.runs] == ["static/synth/bb", "kcf/synth/bb"]
+    assert [r.out_dir for r in plan.runs] == [tmp_path / "res" / "synth" / "static-bb", tmp_path / "res" / "synth" / "kcf-bb"]
+    chain = plan.chain()
+    assert [argv[0] for argv in chain] == ["run", "run", "eval", "report"]
+    assert chain[0][chain[0].index("--sequences") + 1] == ",".join(SEQS)
+    assert "Static@bb=" in " ".join(chain[2]) and "KCF@bb=" in " ".join(chain[3])
+    assert plan.missing == []
+
+
+def test_demo_alias_is_the_demo_file(tmp_path):
+    """`nlbench demo` and `nlbench experiment experiments/demo.toml` plan the same chain."""
+    from nlbench.cli.demo import demo_file
+    from nlbench.cli.experiment import load_plan
+
+    assert demo_file() == REPO / "experiments" / "demo.toml"
+    alias = load_plan(demo_file(), results=tmp_path / "r", reports=tmp_path / "o", workers=2)
+    direct = make_plan(load_experiment(REPO / "experiments" / "demo.toml"))
+    assert [r.key for r in alias.runs] == [r.key for r in direct.runs]
+    assert [r.run_kwargs()["tracker"] for r in alias.runs] == ["jointnlt-tiny", "jointnlt-tiny", "jointnlt-tiny+kcf", "kcf", "static"]
+    assert [s.verb for s in alias.after_runs] == [s.verb for s in direct.after_runs] == ["eval", "ground", "report"]
+
+
+@pytest.mark.parametrize("name", ["demo.toml", "jointnlt-cvpr2023.toml", "separated-vs-joint.toml"])
+def test_shipped_experiments_parse(name):
+    plan = make_plan(load_experiment(REPO / "experiments" / name))
+    assert plan.runs
+
+
+def test_paper_dry_run_without_data_lists_chain_and_missing(tmp_path, monkeypatch):
+    for var in ("NLBENCH_LASOT_ROOT", "NLBENCH_TNL2K_ROOT", "NLBENCH_OTB99_ROOT", "NLBENCH_REFCOCOG_ROOT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no config file with roots
+    result = CliRunner().invoke(main, ["experiment", str(REPO / "experiments" / "jointnlt-cvpr2023.toml"), "--dry-run"])
+    assert result.exit_code == 2
+    out = result.output
+    runs = [line for line in out.splitlines() if line.startswith("  nlbench run ")]
+    assert len(runs) == 12  # JointNLT NL and NL+BB, the two separated pipelines (NL): 3 datasets each
+    assert sum("JointNLT_ep0200.pth.tar" in line for line in runs) == 2  # OTB99's epoch-200 weights, both modes
+    assert "nlbench ground --grounder jointnlt" in out and "nlbench profile --tracker jointnlt" in out
+    assert "nlbench report " in out
+    for dataset in ("lasot", "tnl2k", "otb99", "refcocog"):
+        assert f"no root given for dataset '{dataset}'" in out or f"dataset '{dataset}'" in out
+    assert "JointNLT_ep0300.pth.tar not found" in out
+    assert "input(s) missing" in out
+
+
+# -- running, resume, change -----------------------------------------------------------------------------------------
+
+def _boxes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.rglob("*.txt")) if not p.name.endswith("_time.txt")}
+
+
+def test_second_call_runs_nothing_and_a_changed_entry_reruns_alone(tmp_path):
+    path = write(tmp_path, GOOD)
+    first = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    assert first.ran == ["static/synth/bb", "kcf/synth/bb"]
+    lock = read_lock(tmp_path / "res")
+    assert set(lock["runs"]) == {"static/synth/bb", "kcf/synth/bb"}
+    assert lock["runs"]["kcf/synth/bb"]["identity"]["tracker"] == "kcf" and "finished" in lock["runs"]["kcf/synth/bb"]
+    assert (tmp_path / "rep" / "eval-synth.json").is_file()
+    boxes = _boxes(tmp_path / "res")
+
+    second = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    assert second.ran == [] and second.up_to_date == ["static/synth/bb", "kcf/synth/bb"]
+    assert second.steps == ["eval"]
+
+    write(tmp_path, GOOD.replace('name = "Static"', 'name = "Static"\noptions = { note = 1 }'))
+    third = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    assert third.rerun == ["static/synth/bb"] and third.ran == ["static/synth/bb"]
+    assert third.up_to_date == ["kcf/synth/bb"]
+    assert _boxes(tmp_path / "res" / "synth") == {k: v for k, v in boxes.items()}  # same boxes: the option is inert
+    assert len(list((tmp_path / "res" / ".superseded").iterdir())) == 1
+    assert read_lock(tmp_path / "res")["runs"]["static/synth/bb"]["identity"]["options"] == {"note": 1}
+
+
+def test_killed_mid_grid_finishes_identically(tmp_path):
+    text = GOOD.replace('sequences = ["synth-test-000", "synth-test-001", "synth-test-002"]',
+                        'sequences = [' + ", ".join(f'"synth-test-{i:03d}"' for i in range(8)) + "]")
+    reference = tmp_path / "ref"
+    reference.mkdir()
+    execute(make_plan(load_experiment(write(reference, text))), echo=lambda _: None, progress=False)
+
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    path = write(killed, text)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "nlbench.cli", "experiment", str(path), "--quiet"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kcf = killed / "res" / "synth" / "kcf-bb"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (kcf.is_dir() and any(p.suffix == ".txt" for p in kcf.iterdir())):
+        if process.poll() is not None:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    interrupted = len([p for p in kcf.glob("synth-test-*.txt") if not p.name.endswith("_time.txt")]) if kcf.is_dir() else 0
+    assert interrupted < 8, "the kill came after the grid finished; the test did not interrupt anything"
+
+    outcome = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    assert "kcf/synth/bb" in outcome.ran and "static/synth/bb" in outcome.up_to_date
+    assert _boxes(killed / "res") == _boxes(reference / "res")
+    assert not list((killed / "res").rglob("*.tmp*"))
+    lock = json.loads((killed / "res" / LOCK_NAME).read_text())
+    assert lock["runs"]["kcf/synth/bb"]["identity"] == read_lock(reference / "res")["runs"]["kcf/synth/bb"]["identity"]
+
+
+def test_only_runs_that_entry(tmp_path):
+    path = write(tmp_path, GOOD)
+    outcome = execute(make_plan(load_experiment(path)), only=("kcf",), echo=lambda _: None, progress=False)
+    assert outcome.ran == ["kcf/synth/bb"]
+    with pytest.raises(ExperimentError, match="--only kfc: no such entry"):
+        execute(make_plan(load_experiment(path)), only=("kfc",), echo=lambda _: None, progress=False)
