@@ -139,6 +139,25 @@ def test_plan_grid_and_chain(tmp_path):
     assert plan.missing == []
 
 
+def test_plan_sentence_study_and_qualitative(tmp_path):
+    """[report] sensitivity: a sentence file per variant first, a run with each, then `nlbench sensitivity`."""
+    text = GOOD.replace('[entries.static]', '[entries.joint]\ntracker = "jointnlt-tiny"\nname = "J"\nmodes = ["nl"]\n\n[entries.static]')
+    text += "\n[report]\nqualitative = 2\nqualitative_pick = 'lost'\nsensitivity = { entry = 'joint', variants = ['paraphrase', 'distractor'] }\n"
+    plan = make_plan(load_experiment(write(tmp_path, text)))
+    chain = plan.chain()
+    assert [argv[0] for argv in chain] == ["sentences", "sentences", "run", "run", "run", "run", "run", "eval", "sensitivity", "report"]
+    assert chain[1][-3:] == ["distractor", "--out", "rep/sentences/synth-distractor.csv"]
+    variant = chain[5]
+    assert variant[variant.index("--out") + 1] == "res/synth/joint-paraphrase-nl"
+    assert variant[variant.index("--sentences") + 1] == "rep/sentences/synth-paraphrase.csv"
+    assert chain[8][chain[8].index("--base") + 1] == "J=res/synth/joint-nl"
+    assert "paraphrase=res/synth/joint-paraphrase-nl" in chain[8] and "distractor=res/synth/joint-distractor-nl" in chain[8]
+    report = " ".join(chain[9])
+    assert "--sensitivity rep/sensitivity-joint.json" in report and "--qualitative 2 --qualitative-pick lost" in report
+    assert "joint-paraphrase" not in report and "joint-paraphrase" not in " ".join(chain[7])  # variants stay out of the main tables
+    assert plan.missing == []
+
+
 def test_demo_alias_is_the_demo_file(tmp_path):
     """`nlbench demo` and `nlbench experiment experiments/demo.toml` plan the same chain."""
     from nlbench.cli.demo import demo_file

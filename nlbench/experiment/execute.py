@@ -158,7 +158,9 @@ def execute(
         raise ExperimentError(f"--only {unknown[0]}: no such entry in {exp.path} (entries: {', '.join(exp.entries)})")
     outcome = Outcome()
     lock = read_lock(exp.results)
-    runs = [r for r in plan.runs if not only or r.entry.key in only]
+    runs = [r for r in plan.runs if not only or r.entry_key in only]
+    for step in plan.before_runs:  # sentence files: deterministic, cheap, read by the runs below
+        invoke(step.argv())
     for step in runs:
         earlier = lock["runs"].get(step.key)
         current = identity(step, earlier.get("identity") if earlier else None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,11 @@ class RunStep:
     dataset: DatasetSpec
     mode: str
     out_dir: Path
+    owner: str = ""  # the [entries] key it belongs to (a sentence-variant run belongs to its base entry)
+
+    @property
+    def entry_key(self) -> str:
+        return self.owner or self.entry.key
 
     @property
     def key(self) -> str:
@@ -96,13 +101,13 @@ class RunStep:
         return args + _option_args(self.entry.options) + ["--quiet"]
 
 
-def _dataset_args(dataset: DatasetSpec) -> list[str]:
+def _dataset_args(dataset: DatasetSpec, subset: bool = True) -> list[str]:
     args = []
     if dataset.root is not None:
         args += ["--root", _rel(dataset.root)]
     if dataset.split is not None:
         args += ["--split", dataset.split]
-    if dataset.sequences:
+    if subset and dataset.sequences:
         args += ["--sequences", ",".join(dataset.sequences)]
     return args
 
@@ -122,19 +127,22 @@ class Step:
 @dataclass
 class Plan:
     experiment: Experiment
+    before_runs: list[Step]  # sentence files the runs read
     runs: list[RunStep]
     evaluations: list[Step]
     groundings: list[Step]
     profiles: list[Step]
     report: Step | None
+    sensitivity: Step | None = None
     missing: list[str] = field(default_factory=list)
 
     @property
     def after_runs(self) -> list[Step]:
-        return [*self.evaluations, *self.groundings, *self.profiles, *([self.report] if self.report else [])]
+        return [*self.evaluations, *self.groundings, *self.profiles, *([self.sensitivity] if self.sensitivity else []),
+                *([self.report] if self.report else [])]
 
     def chain(self) -> list[list[str]]:
-        return [r.argv() for r in self.runs] + [s.argv() for s in self.after_runs]
+        return [s.argv() for s in self.before_runs] + [r.argv() for r in self.runs] + [s.argv() for s in self.after_runs]
 
     def describe(self) -> str:
         """The grid as a short table: one line per run, then the other steps."""
@@ -144,7 +152,7 @@ class Plan:
         width = max((len(r.key) for r in self.runs), default=0)
         for run in self.runs:
             lines.append(f"  run  {run.key:<{width}}  {run.entry.tracker} -> {_rel(run.out_dir)}")
-        for step in self.after_runs:
+        for step in [*self.before_runs, *self.after_runs]:
             lines.append(f"  {step.verb:<5}{' -> ' + _rel(step.produces) if step.produces else ''}")
         return "\n".join(lines)
 
@@ -166,6 +174,7 @@ def make_plan(exp: Experiment) -> Plan:
         if d in entry.datasets
         for mode in entry.modes
     ]
+    before, variant_runs, sensitivity = _sensitivity(exp, runs)
     protocol = exp.report.protocols[0] if exp.report else "jointnlt"
     evaluations, eval_json = [], []
     for key, dataset in exp.datasets.items():
@@ -207,13 +216,37 @@ def make_plan(exp: Experiment) -> Plan:
         profiles.append(Step("profile", (*args, "--json", _rel(out)), out))
     report = None
     if exp.report is not None:
-        report = Step("report", tuple(_report_args(exp, runs, eval_json, groundings, profiles)), exp.reports / "index.html")
-    plan = Plan(exp, runs, evaluations, groundings, profiles, report)
+        args = _report_args(exp, runs, eval_json, groundings, profiles, sensitivity)
+        report = Step("report", tuple(args), exp.reports / "index.html")
+    plan = Plan(exp, before, runs + variant_runs, evaluations, groundings, profiles, report, sensitivity)
     plan.missing = missing_inputs(plan)
     return plan
 
 
-def _report_args(exp: Experiment, runs: list[RunStep], eval_json: list[Path], groundings: list[Step], profiles: list[Step]) -> list[str]:
+def _sensitivity(exp: Experiment, runs: list[RunStep]) -> tuple[list[Step], list[RunStep], Step | None]:
+    """The report's sentence study: a sentence file per variant, a run with each, one `nlbench sensitivity`."""
+    spec = exp.report.sensitivity if exp.report else None
+    if spec is None:
+        return [], [], None
+    base = next(r for r in runs if r.entry.key == spec.entry and r.dataset.key == spec.dataset and r.mode == spec.mode)
+    dataset = base.dataset
+    before, variant_runs = [], []
+    args = ["--dataset", dataset.dataset, *_dataset_args(dataset), "--base", f"{base.entry.name}={_rel(base.out_dir)}"]
+    for variant in spec.variants:
+        sentences = exp.reports / "sentences" / f"{dataset.key}-{variant}.csv"
+        sargs = ["--dataset", dataset.dataset, *_dataset_args(dataset, subset=False), "--variant", variant]
+        before.append(Step("sentences", (*sargs, "--out", _rel(sentences)), sentences))
+        entry = replace(base.entry, key=f"{base.entry.key}-{variant}", name=f"{base.entry.name} [{variant}]",
+                        modes=(spec.mode,), datasets=(dataset.key,), sentences=sentences)
+        run = RunStep(entry, dataset, spec.mode, run_folder(exp, entry, dataset, spec.mode), owner=base.entry.key)
+        variant_runs.append(run)
+        args += ["--variant", f"{variant}={_rel(run.out_dir)}"]
+    out = exp.reports / f"sensitivity-{base.entry.key}.json"
+    return before, variant_runs, Step("sensitivity", (*args, "--json", _rel(out)), out)
+
+
+def _report_args(exp: Experiment, runs: list[RunStep], eval_json: list[Path], groundings: list[Step], profiles: list[Step],
+                 sensitivity: Step | None) -> list[str]:
     spec = exp.report
     args = []
     for key, dataset in exp.datasets.items():
@@ -237,6 +270,12 @@ def _report_args(exp: Experiment, runs: list[RunStep], eval_json: list[Path], gr
         args += ["--grounding", _rel(step.produces)]
     for step in profiles:
         args += ["--profile", _rel(step.produces)]
+    if sensitivity is not None:
+        args += ["--sensitivity", _rel(sensitivity.produces)]
+    if spec.qualitative:
+        args += ["--qualitative", str(spec.qualitative)]
+        if spec.qualitative_pick:
+            args += ["--qualitative-pick", spec.qualitative_pick]
     if spec.reported:
         args.append("--reported")
     args += ["--title", spec.title or exp.title, "--scale", spec.scale, "--out", _rel(exp.reports)]
@@ -298,6 +337,6 @@ def missing_inputs(plan: Plan) -> list[str]:
     for g in plan.experiment.grounding:
         check_checkpoint(g.grounder, g.checkpoint, f"grounding '{g.name}'")
     for run in plan.runs:
-        if run.entry.sentences is not None and not run.entry.sentences.is_file():
+        if run.entry.sentences is not None and not run.owner and not run.entry.sentences.is_file():
             missing.append(f"entries.{run.entry.key}: sentence file {run.entry.sentences} not found")
     return list(dict.fromkeys(missing))

@@ -33,7 +33,7 @@ _ENTRY_KEYS = ("tracker", "name", "modes", "checkpoint", "checkpoint_by_dataset"
 _GROUNDING_KEYS = ("grounder", "dataset", "root", "env", "split", "split_by", "unit", "rule", "checkpoint",
                    "device", "limit", "name")
 _PROFILE_KEYS = ("tracker", "name", "device", "dtype", "iterations", "warmup")
-_REPORT_KEYS = ("title", "protocols", "reported", "scale", "qualitative", "sensitivity")
+_REPORT_KEYS = ("title", "protocols", "reported", "scale", "qualitative", "qualitative_pick", "sensitivity")
 _SENSITIVITY_KEYS = ("entry", "dataset", "mode", "variants")
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -109,6 +109,7 @@ class ReportSpec:
     reported: bool
     scale: str
     qualitative: int
+    qualitative_pick: str | None
     sensitivity: SensitivitySpec | None
 
 
@@ -485,7 +486,10 @@ def _report(r: _Reader, table: Any, entries: dict[str, EntrySpec], datasets: dic
         if not variants:
             raise r.error((*skeys, "variants"), "list at least one sentence variant")
         sensitivity = SensitivitySpec(entry, dataset, mode, variants)
+    pick = r.string(table, "qualitative_pick", keys)
+    if pick is not None and pick not in ("worst", "disagree", "lost"):
+        raise r.error((*keys, "qualitative_pick"), f"expected worst, disagree or lost, got '{pick}'")
     return ReportSpec(
         title=r.string(table, "title", keys, default=""), protocols=protocols, reported=reported, scale=scale,
-        qualitative=r.integer(table, "qualitative", keys, 0), sensitivity=sensitivity,
+        qualitative=r.integer(table, "qualitative", keys, 0), qualitative_pick=pick, sensitivity=sensitivity,
     )
