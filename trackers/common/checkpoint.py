@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Iterable
@@ -93,9 +94,45 @@ def _refuse(path: Path, names: Iterable[str]) -> CheckpointError:
     )
 
 
+#: Every pickle of protocol 2 or later (``torch.save``'s legacy files, plain pickles) begins with PROTO.
+_PICKLE_HEADER = b"\x80"
+_ZIP_HEADER = b"PK\x03\x04"
+_HINT = "pass the weights file itself (.pth / .pth.tar from torch.save, or .safetensors)"
+
+
+def _not_a_checkpoint(path: Path, why: str) -> CheckpointError:
+    return CheckpointError(f"{path}: not a checkpoint: {why}; {_HINT}")
+
+
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
+    """safetensors: an 8-byte little-endian header length, then the JSON header."""
+    return len(head) > 8 and head[8:9] == b"{" and 8 + int.from_bytes(head[:8], "little") <= size
+
+
+def _check_torch_file(path: Path, head: bytes) -> None:
+    """Refuse, before unpickling, what ``torch.save`` cannot have written: empty files, other zips, text, noise."""
+    if not head:
+        raise _not_a_checkpoint(path, "the file is empty")
+    if head.startswith(_ZIP_HEADER):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise _not_a_checkpoint(path, f"a damaged zip archive ({exc})") from None
+        if not any(name.count("/") == 1 and name.endswith("/data.pkl") for name in names):
+            raise _not_a_checkpoint(path, "a zip archive without the <name>/data.pkl record of a torch.save file")
+        return
+    if not head.startswith(_PICKLE_HEADER):
+        raise _not_a_checkpoint(
+            path, f"neither a torch.save file (zip or pickle) nor safetensors (it begins with {head[:8]!r})"
+        )
+
+
 def load_pickle_safely(path: str | Path) -> Any:
     """``torch.load(weights_only=True)``, with inert placeholders for the original's training classes."""
     path = Path(path)
+    with path.open("rb") as handle:
+        _check_torch_file(path, handle.read(16))
     allowed: dict[str, tuple[type, str]] = {}
     for _ in range(_MAX_PLACEHOLDER_ROUNDS):
         try:
@@ -112,8 +149,8 @@ def load_pickle_safely(path: str | Path) -> Any:
             if refused:
                 raise _refuse(path, refused) from None
             allowed.update({n: _placeholder_for(n) for n in names})
-        except (RuntimeError, EOFError, OSError, ValueError) as exc:
-            raise CheckpointError(f"{path}: not a readable checkpoint ({_reason(exc)})") from exc
+        except Exception as exc:  # a damaged file can fail anywhere in the unpickler (KeyError, IndexError, ...)
+            raise CheckpointError(f"{path}: not a readable checkpoint ({type(exc).__name__}: {_reason(exc)})") from exc
     raise CheckpointError(f"{path}: too many unknown classes in the pickle; re-save its weights as a state_dict")
 
 
@@ -147,7 +184,11 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint file not found")
-    if path.suffix == ".safetensors":
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if path.suffix == ".safetensors" or _looks_like_safetensors(head, path.stat().st_size):
+        if not head:
+            raise _not_a_checkpoint(path, "the file is empty")
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
@@ -160,10 +201,13 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
 
 def safetensors_metadata(path: str | Path) -> dict[str, str]:
     """The string metadata of a safetensors header (e.g. a JSON model config), {} when none."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
-    with safe_open(str(path), framework="pt", device="cpu") as handle:
-        return dict(handle.metadata() or {})
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            return dict(handle.metadata() or {})
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: not a readable safetensors file ({exc}); {_HINT}") from exc
 
 
 def _listing(keys: list[str], limit: int = 5) -> str:

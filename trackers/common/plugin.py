@@ -22,13 +22,14 @@ def prepare_model(
 ) -> nn.Module:
     """Build ``factory()`` and load ``checkpoint`` strictly; random weights only when ``options['random_weights']``.
 
-    The checkpoint requirement is checked before the (large) model is built.
+    The checkpoint requirement, and that the file is a checkpoint, are checked before the (large) model is built.
     """
     if checkpoint is None and not options.get("random_weights"):
         raise CheckpointError(f"{name} needs its official weights. {checkpoint_help}")
+    state = None if checkpoint is None else read_state_dict(checkpoint)
     model = factory()
-    if checkpoint is not None:
-        load_strict(model, read_state_dict(checkpoint), str(checkpoint))
+    if state is not None:
+        load_strict(model, state, str(checkpoint))
     return model.eval()
 
 

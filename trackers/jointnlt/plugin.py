@@ -60,11 +60,14 @@ def _make_tracker(cfg: JointNLTConfig, checkpoint: Path, device: str, options: d
         if not torch.cuda.is_available():
             raise PluginError("jointnlt: --device cuda was asked for but no CUDA device is available; use --device cpu")
 
-    from nlbench_trackers.common.checkpoint import load_checkpoint
+    from nlbench_trackers.common.checkpoint import load_into, read_state_dict
+
     from .model import JointNLT
     from .tracker import JointNLTTracker
 
-    model = load_checkpoint(JointNLT(cfg), checkpoint)
+    state = read_state_dict(checkpoint)  # a file that is no checkpoint fails before the model is built
+    model = JointNLT(cfg)
+    load_into(model, state, checkpoint)
     return JointNLTTracker(
         model,
         device=device,
