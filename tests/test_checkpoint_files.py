@@ -136,3 +136,12 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     assert len(lines) == 1 and str(bad) in lines[0] and "not a checkpoint" in lines[0]
     assert "Traceback" not in result.output
     assert not (out / "seq_00.txt").exists()
+
+
+def test_safetensors_content_is_recognised_whatever_the_suffix(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    path = tmp_path / "weights.pth"
+    save_file({"module.fc.weight": torch.arange(6.0).view(2, 3)}, str(path))
+    state = read_state_dict(path)
+    assert list(state) == ["fc.weight"] and torch.equal(state["fc.weight"], torch.arange(6.0).view(2, 3))
