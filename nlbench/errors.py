@@ -33,3 +33,7 @@ class EvaluationError(NlbenchError):
 
 class ExperimentError(NlbenchError):
     """An experiment file that cannot be read, or names something that does not exist."""
+
+
+class SentenceFileError(NlbenchError):
+    """A sentence file (``--sentences``) that cannot be read, or names an unknown sequence."""

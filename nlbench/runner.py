@@ -21,10 +21,11 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from nlbench.errors import NlbenchError
+from nlbench.errors import DatasetError, NlbenchError
 from nlbench.datasets import load_sequences
 from nlbench.datasets.base import require_frames
 from nlbench.registry import get_dataset, get_tracker
+from nlbench.sentences import SentenceFile, apply_sentences, check_names, read_sentence_file
 from nlbench.store.manifest import RunManifest, read_manifest, record_sequence, sha256_file, start_manifest
 from nlbench.store.writer import result_paths, write_sequence_result
 from nlbench.types import MODES, Sequence, TrackerPlugin
@@ -125,7 +126,7 @@ def _run_one(seq: Sequence, mode: str, out_dir: Path, frame_bar: bool = False) -
 
 
 #: what must match for finished sequences of an earlier run to count as this run's results
-_RUN_IDENTITY = ("tracker", "dataset", "mode", "split", "checkpoint_sha256", "options")
+_RUN_IDENTITY = ("tracker", "dataset", "mode", "split", "checkpoint_sha256", "options", "sentence_file_sha256")
 
 
 def check_resumable(out_dir: Path, manifest: RunManifest) -> None:
@@ -136,11 +137,44 @@ def check_resumable(out_dir: Path, manifest: RunManifest) -> None:
     current = manifest.to_json()
     differs = [k for k in _RUN_IDENTITY if k in earlier and earlier[k] != current[k]]
     if differs:
-        what = ", ".join(f"{k} {earlier[k]!r} -> {current[k]!r}" for k in differs)
+        what = ", ".join(
+            f"sentence file {earlier.get('sentence_file') or 'none'} -> {current['sentence_file'] or 'none'}"
+            if k == "sentence_file_sha256" and earlier.get("sentence_file") != current["sentence_file"]
+            else f"{k} {earlier[k]!r} -> {current[k]!r}"
+            for k in differs
+        )
         raise NlbenchError(
             f"{out_dir} holds results of a different run ({what}); resuming would mix them. "
             "Use another --out, or delete the folder to start again."
         )
+
+
+def check_sentence_names(sentence_file: SentenceFile, dataset: str, root: str | os.PathLike | None,
+                         split: str, selected: list[Sequence]) -> None:
+    """Every name of the sentence file must be a sequence of the dataset, not only of those selected."""
+    known = {s.name for s in selected}
+    outside = [n for n in sentence_file.sentences if n not in known]
+    if not outside:
+        return
+    try:
+        load_sequences(dataset, root, split, outside, with_frames=False)
+        return
+    except DatasetError as exc:
+        failure = exc
+    try:  # find the culprit among the whole split's names, so the error can suggest close ones
+        names = [s.name for s in load_sequences(dataset, root, split, with_frames=False)]
+    except DatasetError:  # an incomplete root (a subset on disk): what is there
+        names = sorted(known | {n for n in outside if _loads(dataset, root, split, n)})
+    check_names(sentence_file, names, dataset)
+    raise failure  # every name is known: the listed sequences themselves are broken
+
+
+def _loads(dataset: str, root: str | os.PathLike | None, split: str, name: str) -> bool:
+    try:
+        load_sequences(dataset, root, split, [name], with_frames=False)
+    except DatasetError:
+        return False
+    return True
 
 
 def default_out_dir(dataset: str, tracker: str, mode: str) -> Path:
@@ -171,12 +205,21 @@ def run(
     progress: bool = True,
     executor: str = "local",
     ray_address: str | None = None,
+    sentences: str | os.PathLike | None = None,
 ) -> RunSummary:
-    """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``."""
+    """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``.
+
+    ``sentences``: a sentence file (:mod:`nlbench.sentences`) whose sentences replace the dataset's.
+    """
     plugin = get_tracker(tracker)
     mode = resolve_mode(plugin, mode)
     split = split or get_dataset(dataset).default_split
-    todo = select_shard(load_sequences(dataset, root, split, sequences), parse_shard(shard))
+    sentence_file = read_sentence_file(sentences) if sentences is not None else None
+    selected = load_sequences(dataset, root, split, sequences)
+    if sentence_file:
+        check_sentence_names(sentence_file, dataset, root, split, selected)
+        selected = apply_sentences(selected, sentence_file.sentences)
+    todo = select_shard(selected, parse_shard(shard))
     out_dir = Path(out) if out else default_out_dir(dataset, plugin.name, mode)
     options = dict(options or {})
 
@@ -194,6 +237,9 @@ def run(
         checkpoint=roles,
         checkpoint_sha256={role: sha256_file(p) for role, p in roles.items()},
         options={k: v for k, v in options.items()},
+        sentence_file=str(sentence_file.path) if sentence_file else None,
+        sentence_file_sha256=sentence_file.sha256 if sentence_file else None,
+        sentences={seq.name: seq.language for seq in todo},
         device=device,
     )
     check_resumable(out_dir, manifest)

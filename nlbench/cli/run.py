@@ -68,9 +68,11 @@ def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: a process pool; ray: actors on a Ray cluster (pip install 'nlbench[ray]').")
 @click.option("--ray-address", help="Ray cluster address (default: start or join a local Ray).")
+@click.option("--sentences", "sentence_file", type=click.Path(dir_okay=False),
+              help="Sentence file replacing the dataset's sentences: CSV 'sequence,sentence' or JSON {sequence: sentence}.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, workers, shard, option_pairs,
-            executor, ray_address, quiet) -> None:
+            executor, ray_address, sentence_file, quiet) -> None:
     """Run a tracker over a dataset and write raw results.
 
     \b
@@ -87,6 +89,9 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
                   --dataset tnl2k --root /data/TNL2K_test --mode nl --device cuda --out runs/jnlt
       nlbench run --tracker jointnlt-tiny+kcf --dataset synth --mode nl
       nlbench run --tracker static --dataset lasot --mode bb --shard 3/8
+      nlbench sentences --dataset synth --variant distractor --out distractor.csv
+      nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --sentences distractor.csv \\
+                  --out results/raw/synth/jointnlt-tiny-nl-distractor
     """
     from nlbench.runner import run
 
@@ -107,6 +112,7 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
         progress=not quiet,
         executor=executor,
         ray_address=ray_address,
+        sentences=sentence_file,
     )
     click.echo(
         f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "

@@ -1,7 +1,7 @@
 """``run.json``: what produced a run directory, so every number can be traced.
 
-Records the tracker, mode, dataset, checkpoint SHA-256, package versions, device
-and, per sequence, its status (``done`` / ``failed`` with the error) and time.
+Records the tracker, mode, dataset, checkpoint SHA-256, the sentence file (path, SHA-256)
+and the sentence every sequence was given, package versions, device and, per sequence, its status (``done`` / ``failed`` with the error) and time.
 Several processes (``--workers``, shards) may finish sequences concurrently, so
 updates go through a lock file and an atomic rewrite.
 """
@@ -53,6 +53,11 @@ class RunManifest:
     checkpoint: dict[str, str] = field(default_factory=dict)  # role -> path
     checkpoint_sha256: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    #: ``--sentences FILE``: its path and SHA-256 (None: the dataset's sentences)
+    sentence_file: str | None = None
+    sentence_file_sha256: str | None = None
+    #: the sentence each sequence of the run was given (the file's, or the dataset's)
+    sentences: dict[str, str] = field(default_factory=dict)
     device: str = "cpu"
     versions: dict[str, str] = field(default_factory=package_versions)
     command: str = field(default_factory=lambda: " ".join(sys.argv))
@@ -87,6 +92,8 @@ def start_manifest(run_dir: Path, manifest: RunManifest) -> None:
         existing = read_manifest(run_dir) or {}
         data = manifest.to_json()
         data["sequences"] = {**existing.get("sequences", {}), **data["sequences"]}
+        # shards and resumed runs each know their own sequences' sentences
+        data["sentences"] = dict(sorted({**existing.get("sentences", {}), **data["sentences"]}.items()))
         if existing.get("created"):
             data["created"] = existing["created"]
         atomic_write_json(run_dir / MANIFEST_NAME, data)
