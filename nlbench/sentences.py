@@ -155,3 +155,21 @@ def write_sentence_file(path: str | Path, sentences: Mapping[str, str]) -> Path:
     writer.writerow(CSV_HEADER)
     writer.writerows(sentences.items())
     return atomic_write_text(path, buffer.getvalue())
+
+
+def dataset_sentences(dataset: str, root: str | Path | None = None, split: str | None = None,
+                      variant: str = "original") -> dict[str, str]:
+    """``{sequence: sentence}`` of a dataset split: its own sentences (``original``, any tracking dataset,
+    a starting point to edit) or a named variant the dataset generates (``DatasetPlugin.variants``)."""
+    from nlbench.config import resolve_root
+    from nlbench.datasets import load_sequences
+    from nlbench.registry import get_dataset
+
+    plugin = get_dataset(dataset)
+    split = split or plugin.default_split
+    if variant == "original" and plugin.sentence_variants is None:
+        return {s.name: s.language for s in load_sequences(dataset, root, split, with_frames=False)}
+    if variant not in plugin.variants or plugin.sentence_variants is None:
+        offered = ", ".join(plugin.variants) if plugin.variants else "original (it generates no variants)"
+        raise SentenceFileError(f"dataset {dataset} has no sentence variant '{variant}'; choose {offered}")
+    return dict(plugin.sentence_variants(resolve_root(plugin, root), split, variant))

@@ -112,3 +112,7 @@ class DatasetPlugin:
     verify: Callable[..., Any] | None = None
     #: a tracking dataset that also has a grounding split: ``load_grounding(root, split) -> list[GroundingSample]``
     load_grounding: Callable[..., Any] | None = None
+    #: named sentence variants the dataset can generate (``nlbench sentences``), and
+    #: ``sentence_variants(root, split, variant) -> {sequence: sentence}``
+    variants: tuple[str, ...] = ()
+    sentence_variants: Callable[..., Any] | None = None

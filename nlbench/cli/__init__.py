@@ -53,7 +53,8 @@ from nlbench.cli import (  # noqa: E402,F401  (imported for their registration s
     plugins,
 )
 
-for _optional in ("run", "evaluate", "report", "leaderboard", "profile", "ground", "train", "experiment", "demo"):
+for _optional in ("run", "evaluate", "report", "leaderboard", "profile", "ground", "train", "experiment", "demo",
+                  "sentences"):
     try:
         __import__(f"nlbench.cli.{_optional}")
     except ModuleNotFoundError as _exc:  # verb not built in this checkout

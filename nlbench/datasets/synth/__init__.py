@@ -31,6 +31,7 @@ from nlbench.datasets.synth.build import (
     write_marker,
 )
 from nlbench.datasets.synth.scene import SYNTH_ATTRIBUTES
+from nlbench.datasets.synth.variants import VARIANTS
 from nlbench.datasets.tnl2k import read_tnl2k_sequences
 from nlbench.errors import DatasetError
 from nlbench.types import DatasetPlugin, GroundingSample, Sequence
@@ -156,6 +157,12 @@ def load_synth_grounding(root: Path, split: str | None = None) -> list[Grounding
     return samples
 
 
+def _sentence_variants(root: Path, split: str, variant: str) -> dict[str, str]:
+    from nlbench.datasets.synth.variants import synth_sentence_variants
+
+    return synth_sentence_variants(Path(root), split, variant)
+
+
 SYNTH = DatasetPlugin(
     name="synth",
     description="embedded synthetic NL-tracking benchmark (40 test sequences, TNL2K layout, generated on first use)",
@@ -167,4 +174,6 @@ SYNTH = DatasetPlugin(
     default_split="test",
     default_root=default_synth_root,
     load_grounding=load_synth_grounding,
+    variants=VARIANTS,
+    sentence_variants=_sentence_variants,
 )

@@ -1,0 +1,36 @@
+"""``nlbench sentences``: write a sentence file (a dataset's own sentences, or a generated variant)."""
+
+from __future__ import annotations
+
+import click
+
+from nlbench.cli import register
+
+
+@click.command("sentences")
+@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (e.g. synth, tnl2k).")
+@click.option("--root", type=click.Path(file_okay=False), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
+@click.option("--split", help="Dataset split (default: the dataset's test split).")
+@click.option("--variant", default="original", show_default=True,
+              help="original (the dataset's sentences), or a variant the dataset generates; synth: paraphrase, "
+                   "minimal, ambiguous, distractor, relational.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Sentence file to write: .json, else CSV.")
+def sentences_cmd(dataset, root, split, variant, out) -> None:
+    """Write a sentence file for 'nlbench run --sentences'.
+
+    \b
+    The file is CSV with the header sequence,sentence (or JSON {sequence:
+    sentence} for a .json name). Edit it to ask your own questions, then run
+    with --sentences; unlisted sequences keep the dataset's sentence.
+    Examples:
+      nlbench sentences --dataset synth --variant distractor --out distractor.csv
+      nlbench sentences --dataset tnl2k --root /data/TNL2K_test --out tnl2k-mine.csv
+    """
+    from nlbench.sentences import dataset_sentences, write_sentence_file
+
+    sentences = dataset_sentences(dataset, root, split, variant)
+    path = write_sentence_file(out, sentences)
+    click.echo(f"{len(sentences)} sentence(s) ({dataset}, {variant}) -> {path}")
+
+
+register(sentences_cmd)
