@@ -68,3 +68,13 @@ def test_atomic_write_uses_the_umask_mode(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_start_manifest_removes_the_temporary_file_of_a_killed_writer(tmp_path):
+    from nlbench.store.manifest import RunManifest, start_manifest
+
+    stale = tmp_path / ".run.json.k1ll3d.tmp"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text('{"half": ')
+    start_manifest(tmp_path, RunManifest(tracker="static", dataset="tnl2k", mode="bb"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".run.lock", "run.json"]

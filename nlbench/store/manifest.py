@@ -89,6 +89,9 @@ def _locked(run_dir: Path) -> Iterator[None]:
 def start_manifest(run_dir: Path, manifest: RunManifest) -> None:
     """Create ``run.json`` or refresh its run-level fields, keeping earlier sequences' records."""
     with _locked(run_dir):
+        # every writer of run.json holds the lock: a temporary file seen now was left by a killed run
+        for stale in run_dir.glob(f".{MANIFEST_NAME}.*.tmp"):
+            stale.unlink(missing_ok=True)
         existing = read_manifest(run_dir) or {}
         data = manifest.to_json()
         data["sequences"] = {**existing.get("sequences", {}), **data["sequences"]}
