@@ -54,7 +54,7 @@ from nlbench.cli import (  # noqa: E402,F401  (imported for their registration s
 )
 
 for _optional in ("run", "evaluate", "report", "leaderboard", "profile", "ground", "train", "experiment", "demo",
-                  "sentences"):
+                  "sentences", "sensitivity"):
     try:
         __import__(f"nlbench.cli.{_optional}")
     except ModuleNotFoundError as _exc:  # verb not built in this checkout
