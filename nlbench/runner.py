@@ -245,9 +245,12 @@ def run(
     check_resumable(out_dir, manifest)
     summary = RunSummary(out_dir=out_dir)
     pending = []
+    recorded = (read_manifest(out_dir) or {}).get("sequences", {})
     for seq in todo:
         if result_paths(out_dir, seq.name)["boxes"].is_file():
             summary.skipped.append(seq.name)
+            if seq.name not in recorded:  # killed between its box file and its run.json record
+                record_sequence(out_dir, seq.name, {"status": "done", "frames": len(seq), "seconds": None})
         else:
             pending.append(seq)
     if not pending:

@@ -157,3 +157,16 @@ def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
     assert manifest["checkpoint"] == {"grounder": str(TINY_WEIGHTS)}
     assert manifest["checkpoint_sha256"] == {"grounder": sha256_file(TINY_WEIGHTS)}
     assert np.loadtxt(out / "seq_00_ground.txt").shape == (4,)
+
+
+def test_resume_records_a_sequence_whose_record_was_lost(tnl2k_root, tmp_path):
+    """A kill between a sequence's box file and its run.json record: the resumed run records it as done."""
+    out = tmp_path / "out"
+    run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    manifest = json.loads((out / "run.json").read_text())
+    del manifest["sequences"]["seq_01"]
+    (out / "run.json").write_text(json.dumps(manifest))
+    again = run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    assert again.skipped == NAMES[:2]
+    record = json.loads((out / "run.json").read_text())["sequences"]["seq_01"]
+    assert record == {"status": "done", "frames": 11, "seconds": None}

@@ -22,6 +22,7 @@ from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, P
 from nlbench.eval.protocols import Protocol, get_protocol
 from nlbench.eval.statistics import bootstrap_ci
 from nlbench.store.layouts import find_result_files, otb_aliases
+from nlbench.store.manifest import recorded_sentences
 from nlbench.store.parse_cache import read_result_file, read_result_files
 from nlbench.types import Sequence
 
@@ -56,6 +57,8 @@ class TrackerEvaluation:
     n_runs: dict[str, int]
     attributes: dict[str, dict[str, float | int]] = field(default_factory=dict)
     auc_ci95: tuple[float, float] | None = None
+    #: the sentence each sequence was run with (``run.json``'s record, else the dataset's)
+    sentences: dict[str, str] = field(default_factory=dict)
 
     @property
     def sequence_auc(self) -> np.ndarray:
@@ -66,7 +69,8 @@ class TrackerEvaluation:
         prec = self.per_sequence.precision[:, PRECISION_INDEX] * 100.0
         norm = self.per_sequence.norm_precision[:, NORM_PRECISION_INDEX] * 100.0
         return {
-            name: {"auc": float(auc[i]), "precision": float(prec[i]), "norm_precision": float(norm[i])}
+            name: {"auc": float(auc[i]), "precision": float(prec[i]), "norm_precision": float(norm[i]),
+                   **({"sentence": self.sentences[name]} if name in self.sentences else {})}
             for i, name in enumerate(self.sequence_names)
         }
 
@@ -332,6 +336,9 @@ def evaluate(
         t: _summarise(t, kept, per_tracker[t], {s.name: len(loaded[t][s.name] or []) for s in kept}, attr_names, rules, bootstrap)
         for t in trackers
     }
+    for t, source in results.items():
+        recorded = recorded_sentences(source) if not isinstance(source, Mapping) else {}
+        evaluations[t].sentences = {s.name: recorded.get(s.name, s.language) for s in kept}
 
     return EvaluationResult(
         dataset=dataset,

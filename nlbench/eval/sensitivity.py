@@ -22,7 +22,6 @@ from nlbench.eval.evaluate import evaluate
 from nlbench.eval.statistics import PairedComparison, paired_comparison
 from nlbench.grounding import grounding_ious
 from nlbench.store.importer import read_result_file
-from nlbench.store.manifest import read_manifest
 from nlbench.types import Sequence
 
 #: a sequence flips when the variant's first-frame grounding fails (IoU <= 0.5) where the base's succeeded ...
@@ -126,12 +125,6 @@ def read_ground_boxes(run_dir: str | Path, names: SequenceOf[str]) -> dict[str, 
     return boxes
 
 
-def _run_sentences(run_dir: str | Path, sequences: SequenceOf[Sequence]) -> dict[str, str]:
-    """The sentence each sequence was run with: ``run.json``'s record, else the dataset's."""
-    recorded = (read_manifest(Path(run_dir)) or {}).get("sentences", {})
-    return {s.name: recorded.get(s.name, s.language) for s in sequences}
-
-
 def _scores(label: str, source: str, evaluation: Any, sequences: SequenceOf[Sequence]) -> VariantScores:
     names = evaluation.sequence_names
     by_name = {s.name: s for s in sequences}
@@ -153,7 +146,7 @@ def _scores(label: str, source: str, evaluation: Any, sequences: SequenceOf[Sequ
         sequence_auc={n: per[n]["auc"] for n in names},
         sequence_precision={n: per[n]["precision"] for n in names},
         sequence_iou=ious,
-        sentences=_run_sentences(source, [by_name[n] for n in names]),
+        sentences=dict(evaluation.sentences),
     )
 
 

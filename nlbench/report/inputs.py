@@ -42,6 +42,7 @@ class MeasuredTracker:
     norm_precision_curve: tuple[float, ...] = ()
     attributes: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     sequences: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    sentences: Mapping[str, str] = field(default_factory=dict)  # the sentence each sequence was run with
     n_sequences: int | None = None
     auc_ci95: tuple[float, float] | None = None
     accuracy: float | None = None
@@ -98,9 +99,12 @@ def tracker_from_json(
             raise ReportInputError(f"{where}: attribute {attr!r} of {name!r} must be an object")
         attributes[str(attr)] = {k: float(v) for k, v in scores.items() if isinstance(v, (int, float))}
     sequences: dict[str, dict[str, float]] = {}
+    sentences: dict[str, str] = {}
     for seq, scores in (obj.get("sequences") or {}).items():
         if isinstance(scores, Mapping):
             sequences[str(seq)] = {k: float(v) for k, v in scores.items() if isinstance(v, (int, float))}
+            if isinstance(scores.get("sentence"), str):
+                sentences[str(seq)] = scores["sentence"]
     ci = obj.get("auc_ci95")
     n_seq = obj.get("n_sequences")
     if n_seq is None and isinstance(obj.get("sequences"), Mapping):
@@ -120,6 +124,7 @@ def tracker_from_json(
         norm_precision_curve=_curve(obj, "norm_precision_curve", where),
         attributes=attributes,
         sequences=sequences,
+        sentences=sentences,
         n_sequences=int(n_seq) if isinstance(n_seq, (int, float)) else None,
         auc_ci95=(float(ci[0]), float(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None,
         accuracy=_number(obj, "accuracy", where),

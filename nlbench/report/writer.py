@@ -210,7 +210,8 @@ def _dataset_context(
     with_sequences = [t for t in trackers if t.sequences]
     sequence_names = list(dict.fromkeys(name for t in with_sequences for name in t.sequences))
     sequence_rows = [
-        {"name": name, "cells": [t.sequences.get(name, {}).get("auc") for t in with_sequences]}
+        {"name": name, "sentence": sequence_sentence(name, with_sequences),
+         "cells": [t.sequences.get(name, {}).get("auc") for t in with_sequences]}
         for name in sequence_names
     ]
     return {
@@ -225,6 +226,17 @@ def _dataset_context(
         "attributes": attribute_rows,
         "attribute_trackers": [t.display for t in with_attributes],
     }
+
+
+def sequence_sentence(name: str, trackers: Sequence[MeasuredTracker]) -> str:
+    """The sentence a sequence was run with; where runs differ (sentence files), each one with its trackers."""
+    by_sentence: dict[str, list[str]] = {}
+    for t in trackers:
+        if name in t.sentences:
+            by_sentence.setdefault(t.sentences[name], []).append(t.display)
+    if len(by_sentence) <= 1:
+        return next(iter(by_sentence), "")
+    return " / ".join(f"{sentence} ({', '.join(names)})" for sentence, names in by_sentence.items())
 
 
 def _environment():

@@ -75,6 +75,18 @@ def read_manifest(run_dir: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def recorded_sentences(run_dir: str | Path) -> dict[str, str]:
+    """The sentence each sequence of a run was given (``run.json``); empty for folders without a record."""
+    path = Path(run_dir)
+    if not path.is_dir():
+        return {}
+    try:
+        sentences = (read_manifest(path) or {}).get("sentences") or {}
+    except (OSError, ValueError):  # a foreign or damaged run.json: evaluation does not depend on it
+        return {}
+    return {str(k): v for k, v in sentences.items() if isinstance(v, str)} if isinstance(sentences, dict) else {}
+
+
 @contextmanager
 def _locked(run_dir: Path) -> Iterator[None]:
     run_dir.mkdir(parents=True, exist_ok=True)
