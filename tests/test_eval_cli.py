@@ -60,6 +60,8 @@ def setup(tmp_path, monkeypatch):
 
 def test_eval_json_matches_the_interface(setup):
     tmp_path, root, a, b = setup
+    # A was run with a sentence file for seqB (run.json records it); B has no run.json: the dataset's sentences
+    (a / "run.json").write_text(json.dumps({"tracker": "x", "mode": "nl+bb", "sentences": {"seqB": "the <cat> & co"}}))
     out = tmp_path / "out.json"
     res = run("eval", "--dataset", "tnl2k", "--root", str(root), "--results", f"A={a}", "--results", f"B={b}",
               "--sequences", "seqA,seqB", "--json", str(out))  # fmt: skip
@@ -81,7 +83,9 @@ def test_eval_json_matches_the_interface(setup):
     for key in ("auc", "precision", "norm_precision", "op50", "op75"):
         assert isinstance(a_scores[key], float)
     assert set(a_scores["sequences"]) == {"seqA", "seqB"}
-    assert set(a_scores["sequences"]["seqA"]) == {"auc", "precision", "norm_precision"}
+    assert set(a_scores["sequences"]["seqA"]) == {"auc", "precision", "norm_precision", "sentence"}
+    assert [a_scores["sequences"][n]["sentence"] for n in ("seqA", "seqB")] == ["the dog on the left", "the <cat> & co"]
+    assert [b_scores["sequences"][n]["sentence"] for n in ("seqA", "seqB")] == ["the dog on the left"] * 2
     assert isinstance(a_scores["attributes"], dict)
     low, high = a_scores["auc_ci95"]
     assert low <= a_scores["auc"] <= high

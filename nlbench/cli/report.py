@@ -49,6 +49,10 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--grounding", multiple=True, type=_FILE, help="Grounding result written by `nlbench ground --json` (repeatable)."
 )
+@click.option(
+    "--sensitivity", multiple=True, type=_FILE,
+    help="Sensitivity result written by `nlbench sensitivity --json`: adds its table and plot (repeatable).",
+)
 @click.option("--reported", is_flag=True, help="Include the published numbers (results/reported).")
 @click.option(
     "--evaluated", is_flag=True, help="Include every run `nlbench eval` stored for these datasets (see --store)."
@@ -77,8 +81,8 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--title", default="nlbench report", show_default=True, help="Page title.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 def report_cmd(
-    datasets, results, root, eval_json, profiles, grounding, reported, evaluated, store, protocol, scale, allow_non_finite,
-    title, out,
+    datasets, results, root, eval_json, profiles, grounding, sensitivity, reported, evaluated, store, protocol, scale,
+    allow_non_finite, title, out,
 ) -> None:
     """Write OUT/index.html, OUT/tables.tex and OUT/plots/ (PNG, PDF, SVG).
 
@@ -105,6 +109,7 @@ def report_cmd(
         title=title,
         scale=scale,
         allow_non_finite=allow_non_finite,
+        sensitivity=sensitivity,
     )
     click.echo(f"report: {paths.index_html}")
     click.echo(f"LaTeX:  {paths.tables_tex} (preview: pdflatex {paths.tables_preview_tex.name})")

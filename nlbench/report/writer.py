@@ -21,7 +21,7 @@ from nlbench.report.inputs import (
     load_grounding,
     load_profile,
 )
-from nlbench.report.latex import comparison_latex, cost_latex, standalone_document
+from nlbench.report.latex import comparison_latex, cost_latex, sequence_latex, standalone_document
 from nlbench.report.leaderboard import LeaderboardEntry, measured_entries, reported_entries
 from nlbench.report.tables import (
     METRIC_LABELS,
@@ -268,6 +268,7 @@ def write_report(
     title: str = "nlbench report",
     scale: str = "fraction",
     allow_non_finite: bool = False,
+    sensitivity: Sequence[str | Path | Mapping[str, Any]] = (),
 ) -> ReportPaths:
     """Write ``out/index.html``, ``out/tables.tex`` (+ ``tables_preview.tex``) and ``out/plots/*``.
 
@@ -275,8 +276,10 @@ def write_report(
     ``results`` folders (``NAME[@INIT]=DIR``, evaluated on the single dataset given, under ``root``).
     ``store`` adds every run that ``nlbench eval`` filed under ``<store>/<dataset>/<protocol>/`` for ``datasets``.
     ``include_reported`` adds the published numbers of ``results/reported``. ``scale`` is the LaTeX/HTML
-    comparison unit: ``"fraction"`` (the paper's 0.569) or ``"percent"``.
+    comparison unit: ``"fraction"`` (the paper's 0.569) or ``"percent"``. ``sensitivity`` adds a
+    "Sensitivity to the sentence" section per ``nlbench sensitivity --json`` result.
     """
+    from nlbench.report import sensitivity as sensitivity_section
     from nlbench import __version__
 
     if scale not in ("fraction", "percent"):
@@ -289,7 +292,8 @@ def write_report(
     on_refcocog = any(g["dataset"] == "refcocog" for g in grounding_rows)
     all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if on_refcocog else [])
     ordered = order_datasets(all_datasets)
-    if not ordered and not grounding_rows:
+    sensitivity_data = [sensitivity_section.load_sensitivity(x) for x in sensitivity]
+    if not ordered and not grounding_rows and not sensitivity_data:
         raise ReportInputError(
             "nothing to report: give --dataset with --reported, --eval-json, --results or --grounding"
         )
@@ -303,6 +307,17 @@ def write_report(
         )
         for d in ordered
     ]
+
+    sensitivities = []
+    for i, data in enumerate(sensitivity_data):
+        files = sensitivity_section.sensitivity_plot(data, plot_dir / f"sensitivity_{i + 1}")
+        written.extend(files.values())
+        png = base64.b64encode(files["png"].read_bytes()).decode("ascii")
+        figure = _Plot(title="Sensitivity to the sentence", png_base64=png,
+                       files=tuple(f"plots/{p.name}" for p in files.values()), wide=True)
+        sensitivities.append({"dataset": data.get("dataset", ""), "protocol": data.get("protocol", ""),
+                              "rows": sensitivity_section.section_rows(data), "plot": figure,
+                              "flip_rule": data.get("flip_rule", {})})
 
     tracking_datasets = [d for d in ordered if d != "refcocog"]
     comparison = build_comparison(tracking_datasets, trackers, include_reported=include_reported, scale=scale)
@@ -329,6 +344,7 @@ def write_report(
             deltas=deltas,
             delta_metrics=("auc", "precision", "norm_precision"),
             grounding=grounding_rows,
+            sensitivities=sensitivities,
             grounding_reported=any(g["reported"] is not None for g in grounding_rows),
             sources=sources,
             fmt=_fmt,
@@ -344,6 +360,10 @@ def write_report(
         tex_parts.append(comparison_latex(comparison))
     if costs is not None:
         tex_parts.append(cost_latex(costs))
+    for context in contexts:
+        if context["sequences"]:
+            tex_parts.append(sequence_latex(context["name"], context["sequence_trackers"], context["sequences"]))
+    tex_parts += [sensitivity_section.sensitivity_latex(data) for data in sensitivity_data]
     if not tex_parts:
         tex_parts.append("% nlbench report: no tracking scores or profiles to tabulate.\n")
     tables = atomic_write_text(out / "tables.tex", "\n".join(tex_parts))

@@ -1,0 +1,122 @@
+"""The report's "Sensitivity to the sentence" section: table, plot and LaTeX from ``nlbench sensitivity --json``."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlbench.report.inputs import ReportInputError
+from nlbench.report.latex import latex_escape
+from nlbench.report.plots import _pyplot, _save, plot_text
+
+
+def load_sensitivity(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """A sensitivity JSON (``nlbench sensitivity --json``), checked for the fields the section uses."""
+    where = "sensitivity result" if isinstance(source, Mapping) else str(source)
+    if isinstance(source, Mapping):
+        data = dict(source)
+    else:
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReportInputError(f"{where}: cannot read a sensitivity JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("kind") != "sensitivity" or not isinstance(data.get("variants"), list):
+        raise ReportInputError(f"{where}: not written by `nlbench sensitivity --json` (no kind 'sensitivity')")
+    return data
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def section_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per run (the base first): scores, ΔAUC with its CI and p-values, flipped sequences."""
+    base = data["base"]
+    rows = [{"label": base["label"], "base": True, "auc": _num(base["auc"]), "precision": _num(base["precision"]),
+             "grounding": _num(base.get("grounding_accuracy")), "delta": None, "ci": None, "wilcoxon_p": None,
+             "bootstrap_p": None, "delta_precision": None, "delta_grounding": None, "flipped": [],
+             "n": len(base.get("sequences", {}))}]
+    for v in data["variants"]:
+        d = v["delta_auc"]
+        rows.append({
+            "label": v["label"], "base": False, "auc": _num(v["auc"]), "precision": _num(v["precision"]),
+            "grounding": _num(v.get("grounding_accuracy")), "delta": _num(d["mean_difference"]),
+            "ci": tuple(_num(c) for c in d["ci95"]), "wilcoxon_p": _num(d["wilcoxon_p"]),
+            "bootstrap_p": _num(d["bootstrap_p"]), "significant": bool(d.get("significant")),
+            "delta_precision": _num(v.get("delta_precision")), "delta_grounding": _num(v.get("delta_grounding_accuracy")),
+            "flipped": v.get("flipped", []), "n": len(v.get("sequences", {})),
+        })
+    return rows
+
+
+def sensitivity_plot(data: Mapping[str, Any], base: Path) -> dict[str, Path]:
+    """Left: AUC and first-frame grounding accuracy per run; right: ΔAUC against the base with its 95 % CI."""
+    plt = _pyplot()
+    rows = section_rows(data)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.8), dpi=110, gridspec_kw={"width_ratios": [3, 2]})
+    x = np.arange(len(rows))
+    labels = [plot_text(r["label"]) for r in rows]
+    left.bar(x - 0.2, [r["auc"] if r["auc"] is not None else np.nan for r in rows], 0.4, label="AUC", color="#1f77b4")
+    left.bar(x + 0.2, [r["grounding"] if r["grounding"] is not None else np.nan for r in rows], 0.4,
+             label="first-frame grounding Acc@0.5", color="#ff7f0e")
+    left.set_xticks(x, labels, rotation=20, ha="right")
+    left.set_ylim(0, 100)
+    left.set_ylabel("%")
+    left.legend(fontsize=8, loc="upper right")
+    left.grid(True, axis="y", linestyle=":", alpha=0.7)
+    variants = rows[1:]
+    y = np.arange(len(variants))
+    deltas = np.array([r["delta"] if r["delta"] is not None else np.nan for r in variants])
+    lows = np.array([r["ci"][0] if r["ci"] and r["ci"][0] is not None else np.nan for r in variants])
+    highs = np.array([r["ci"][1] if r["ci"] and r["ci"][1] is not None else np.nan for r in variants])
+    right.errorbar(deltas, y, xerr=[deltas - lows, highs - deltas], fmt="o", color="#d62728", capsize=4)
+    right.axvline(0.0, color="#555555", linewidth=1)
+    right.set_yticks(y, [plot_text(r["label"]) for r in variants])
+    right.invert_yaxis()
+    right.set_xlabel(plot_text(f"ΔAUC vs {rows[0]['label']} (points, 95% CI)"))
+    right.grid(True, axis="x", linestyle=":", alpha=0.7)
+    fig.suptitle(plot_text(f"Sensitivity to the sentence, {data.get('dataset', '')}"))
+    fig.tight_layout()
+    return _save(fig, base)
+
+
+def _tex(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "--"
+    return f"${value:+.2f}$" if signed else f"{value:.2f}"
+
+
+def sensitivity_latex(data: Mapping[str, Any], label: str = "tab:sensitivity") -> str:
+    """A booktabs table: one row per run, ΔAUC with its paired-bootstrap 95 % CI and the Wilcoxon p-value."""
+    rows = section_rows(data)
+    lines = [
+        "% Generated by nlbench report. Requires \\usepackage{booktabs}.",
+        "\\begin{table}[t]",
+        "\\centering",
+        "\\caption{Sensitivity to the sentence on " + latex_escape(str(data.get("dataset", ""))) + ": AUC, "
+        "precision at 20 px, first-frame grounding accuracy (IoU $>$ 0.5), and the AUC difference against "
+        + latex_escape(rows[0]["label"]) + " with its paired bootstrap 95\\% CI and Wilcoxon $p$; flipped: "
+        "grounding IoU $\\le$ 0.5 or an AUC drop $>$ 30 points.}",
+        f"\\label{{{label}}}",
+        "\\begin{tabular}{lcccccc}",
+        "\\toprule",
+        r"Sentences & AUC & P@20 & Ground. & $\Delta$AUC [95\% CI] & $p$ & Flipped \\",
+        "\\midrule",
+    ]
+    for r in rows:
+        if r["base"]:
+            delta, p, flipped = "--", "--", "--"
+        else:
+            ci = r["ci"] or (None, None)
+            delta = f"{_tex(r['delta'], True)} [{_tex(ci[0], True)}, {_tex(ci[1], True)}]"
+            p = "--" if r["wilcoxon_p"] is None else f"{r['wilcoxon_p']:.3g}"
+            flipped = f"{len(r['flipped'])}/{r['n']}"
+        cells = [latex_escape(r["label"]), _tex(r["auc"]), _tex(r["precision"]), _tex(r["grounding"]), delta, p, flipped]
+        lines.append(" & ".join(cells) + r" \\")
+    lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}", ""]
+    return "\n".join(lines)
