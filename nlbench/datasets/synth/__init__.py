@@ -11,6 +11,29 @@ generated when first loaded.
 
 Grounding samples (``load_grounding``) come from ``grounding/<split>.json``; a sample whose sentence fits
 two objects has ``split == "<split>-ambiguous"`` (see :func:`is_ambiguous`).
+
+Sentence variants (``nlbench sentences --dataset synth --variant V --out FILE``, then ``nlbench run
+--sentences FILE``): the generator knows every object of every scene, so each sequence has, derived from
+its frame-0 layout by fixed rules (no random draw; pixels and ground truth untouched), see
+:mod:`nlbench.datasets.synth.variants`:
+
+==============  ==============================================================  ===============================
+variant         what it says                                                    synth_test_0001
+==============  ==============================================================  ===============================
+``original``    the generated sentence (``language.txt``)                       a large purple square
+``paraphrase``  the same facts (colour, shape, size, motion, relation) in       the square that is purple and
+                other words and another order                                   large
+``minimal``     the shortest ``[size] [colour] shape`` fitting the target       the large square
+                alone (a position word when it has an identical twin)
+``ambiguous``   shape, colour or size alone, fitting the target and another     the square
+                object ("the shape" when nothing is shared)
+``distractor``  the shortest unique description of another object of frame      the star
+                0, preferring one unlike the target in colour and shape
+``relational``  the target by its relation (left of, right of, above, below)    the square right of the small
+                to a uniquely described object                                  square
+==============  ==============================================================  ===============================
+
+None of them holds a comma or ``#`` (JointNLT's numpy reading of a sentence would split there).
 """
 
 from __future__ import annotations
