@@ -62,3 +62,17 @@ def test_tables_with_sentences_compile(report):
     )
     assert result.returncode == 0, result.stdout[-2000:]
     assert (report.out / "tables_preview.pdf").stat().st_size > 1000
+
+
+def test_a_report_of_a_sensitivity_alone(tmp_path, runs):  # noqa: F811
+    root, base, variant = runs
+    sens = sensitivity(load_sequences("tnl2k", root, None, NAMES), ("original", base), [("distractor", variant)],
+                       dataset="tnl2k")
+    path = tmp_path / "sens.json"
+    path.write_text(json.dumps(sens.to_json()))
+    paths = write_report(tmp_path / "alone", sensitivity=[path])
+    html = paths.index_html.read_text(encoding="utf-8")
+    assert "Sensitivity to the sentence" in html and (tmp_path / "alone" / "plots" / "sensitivity_1.png").is_file()
+    assert r"\label{tab:sensitivity}" in paths.tables_tex.read_text()
+    with pytest.raises(Exception, match="not written by `nlbench sensitivity --json`"):
+        write_report(tmp_path / "bad", sensitivity=[{"kind": "eval"}])
