@@ -21,7 +21,7 @@ from nlbench.errors import EvaluationError
 from nlbench.eval.evaluate import evaluate
 from nlbench.eval.statistics import PairedComparison, paired_comparison
 from nlbench.grounding import grounding_ious
-from nlbench.store.importer import read_result_file
+from nlbench.store.parse_cache import read_result_file
 from nlbench.types import Sequence
 
 #: a sequence flips when the variant's first-frame grounding fails (IoU <= 0.5) where the base's succeeded ...
