@@ -94,3 +94,16 @@ def test_needs_a_variant_and_distinct_names(runs):
         sensitivity(seqs, ("original", base), [], dataset="tnl2k")
     with pytest.raises(Exception, match="its own name"):
         sensitivity(seqs, ("x", base), [("x", variant)], dataset="tnl2k")
+
+
+def test_the_shipped_fig6_experiment_plans_the_sentence_study():
+    from pathlib import Path
+
+    from nlbench.experiment import load_experiment, make_plan
+
+    plan = make_plan(load_experiment(Path(__file__).resolve().parent.parent / "experiments" / "fig6-sentences.toml"))
+    assert [s.verb for s in plan.before_runs] == ["sentences"] * 5
+    assert len(plan.runs) == 6 and {r.mode for r in plan.runs} == {"nl"}
+    args = list(plan.sensitivity.args)
+    assert [args[i + 1].split("=")[0] for i, a in enumerate(args) if a == "--variant"] == [
+        "paraphrase", "minimal", "ambiguous", "distractor", "relational"]
