@@ -406,18 +406,15 @@ def load_grounding_samples(
 
     ``unit`` is passed to loaders that take it (RefCOCOg); for the others it is inferred from the samples.
     """
-    import inspect
-
     from nlbench.config import resolve_root
     from nlbench.registry import get_dataset
 
     plugin = get_dataset(dataset)
     path = resolve_root(plugin, root)
     if plugin.kind == "grounding":
-        accepted = inspect.signature(plugin.load).parameters
-        extra = {k: v for k, v in (("split_by", split_by), ("unit", unit)) if k in accepted}
+        extra = {k: v for k, v in (("split_by", split_by), ("unit", unit)) if k in plugin.load_options}
         samples = list(plugin.load(path, split or plugin.default_split, **extra))
-        return samples, unit if "unit" in accepted else infer_unit(samples)
+        return samples, unit if "unit" in plugin.load_options else infer_unit(samples)
     if plugin.load_grounding is not None:
         samples = list(plugin.load_grounding(path, split or plugin.default_split))
         return samples, infer_unit(samples)

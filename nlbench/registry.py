@@ -48,6 +48,49 @@ def get_dataset(name: str) -> DatasetPlugin:
     return _load(DATASET_GROUP, "dataset", name)
 
 
+def find_dataset(name: str) -> DatasetPlugin | None:
+    """The registered plugin, or None for a name no installed plugin provides (results filed elsewhere).
+
+    For metadata look-ups (labels, attribute order, aliases): a dataset that is not installed here is
+    shown and scored with the defaults instead of failing the report.
+    """
+    if name not in _entry_points(DATASET_GROUP):
+        return None
+    return get_dataset(name)
+
+
+def dataset_names(kind: str | None = None) -> list[str]:
+    """Registered dataset names (sorted), only those of ``kind`` when given."""
+    known = names(DATASET_GROUP)
+    return known if kind is None else [n for n in known if get_dataset(n).kind == kind]
+
+
+def dataset_label(name: str) -> str:
+    """The name a table shows for a dataset (its plugin's ``display_name``)."""
+    plugin = find_dataset(name)
+    return plugin.label if plugin is not None else name
+
+
+def reported_key(name: str) -> str:
+    """The ``dataset`` value under which ``results/reported`` files the published numbers of ``name``."""
+    plugin = find_dataset(name)
+    return plugin.reported_key if plugin is not None else name
+
+
+def dataset_for_reported(key: str) -> str:
+    """The registered dataset whose published numbers are filed under ``key`` (``key`` itself if none)."""
+    for name in names(DATASET_GROUP):
+        if reported_key(name) == key:
+            return name
+    return key
+
+
+def is_grounding(name: str) -> bool:
+    """Whether ``name`` is a grounding dataset (scored by accuracy, not tracking curves)."""
+    plugin = find_dataset(name)
+    return plugin is not None and plugin.kind == "grounding"
+
+
 def get_tracker(name: str) -> TrackerPlugin:
     """Resolve a tracker name; ``A+B`` composes grounder A with box tracker B."""
     if "+" in name and name not in _entry_points(TRACKER_GROUP):

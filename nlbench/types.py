@@ -92,12 +92,33 @@ class TrackerPlugin:
     profile: Callable[..., Any] | None = None
 
 
+#: ``DatasetPlugin.kind`` values: sequences to track, or (image, sentence, box) samples to ground.
+DATASET_KINDS = ("tracking", "grounding")
+#: ``DatasetPlugin.eval_quirks`` tags (eval-spec §1.8): ``pad`` = the reference's ordinary dataset rules (a
+#: short result is padded with zero boxes); ``ltk`` = its LaSOT-toolkit rules (a short result is an error,
+#: invisible frames get infinite centre errors).  Only the reference's tag for LaSOT test has ``ltk``.
+EVAL_QUIRKS = ("pad", "ltk")
+
+
 @dataclass(frozen=True)
 class DatasetPlugin:
-    """What a ``nlbench.datasets`` entry point resolves to.
+    """What a ``nlbench.datasets`` entry point resolves to: the loader and everything the harness looks up.
 
-    ``load(root, split)`` returns the sequences of a tracking dataset (or the
-    grounding samples of a grounding dataset) in the official order.
+    The harness (evaluation, store, reports, CLI) never branches on a dataset's name; it reads these
+    fields and branches on ``kind``.
+
+    Loader contract (fixed, the same for every dataset, built-in or third-party)::
+
+        load(root: Path, split: str, names: list[str] | None = None, with_frames: bool = True)
+            -> list[Sequence]          # kind == "tracking", official order
+            -> list[GroundingSample]   # kind == "grounding"
+
+    ``names`` restricts a tracking dataset to those sequences (a loader reads only them, in its own
+    order, and raises :class:`nlbench.errors.DatasetError` for an absent one); ``with_frames=False``
+    says frames will not be read (evaluation), so a loader may skip listing them.  Extra keyword
+    options a loader accepts beyond the contract are named in ``load_options`` (RefCOCOg's
+    ``split_by`` and ``unit``); nothing is guessed from the loader's signature.
+    ``verify(root, names=None)`` returns a :class:`nlbench.datasets.base.VerifyReport`.
     """
 
     name: str
@@ -105,7 +126,7 @@ class DatasetPlugin:
     load: Callable[..., Any]
     env_var: str
     source: str  # where the data comes from, shown in errors
-    kind: str = "tracking"  # or "grounding"
+    kind: str = "tracking"  # one of DATASET_KINDS
     splits: tuple[str, ...] = ("test",)
     default_split: str = "test"
     default_root: Callable[[], Path] | None = None  # datasets that can build themselves (synth)
@@ -116,3 +137,25 @@ class DatasetPlugin:
     #: ``sentence_variants(root, split, variant) -> {sequence: sentence}``
     variants: tuple[str, ...] = ()
     sentence_variants: Callable[..., Any] | None = None
+    #: attribute names in the dataset's official order (per-attribute tables and plots follow it)
+    attributes: tuple[str, ...] = ()
+    #: ``sequence_aliases()`` -> {sequence name: other spellings of its result file}, mapping both ways
+    sequence_aliases: Callable[[], Mapping[str, tuple[str, ...]]] | None = None
+    #: the name shown in tables and plots (default: ``name``)
+    display_name: str = ""
+    #: evaluation quirk tag, one of EVAL_QUIRKS
+    eval_quirks: str = "pad"
+    #: the ``dataset`` column under which published numbers are filed in ``results/reported`` (default: ``name``)
+    reported_as: str = ""
+    #: position among datasets in comparison tables (the JointNLT paper's Table 3 order); None = after, as given
+    table_position: int | None = None
+    #: keyword options ``load`` accepts beyond the fixed contract (e.g. ``("split_by", "unit")``)
+    load_options: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def reported_key(self) -> str:
+        return self.reported_as or self.name

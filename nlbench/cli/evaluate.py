@@ -24,7 +24,7 @@ _PROTOCOLS = ("jointnlt", "pytracking", "got10k", "lasot-matlab", "tnl2k-matlab"
 
 def _common(func):
     options = [
-        click.option("--dataset", required=True, help="Dataset: lasot, lasot_ext, tnl2k, otb99 (or any registered one, e.g. synth)."),
+        click.option("--dataset", required=True, help="Registered tracking dataset (see `nlbench datasets`)."),
         click.option("--root", default=None, help="Dataset root (else $NLBENCH_<NAME>_ROOT or the config file)."),
         click.option(
             "--results",

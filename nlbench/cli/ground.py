@@ -7,14 +7,16 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
+from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 
 
 @click.command("ground")
 @click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding), e.g. jointnlt, vltvg.")
-@click.option("--dataset", "-d", default="refcocog", show_default=True, help="refcocog, or any dataset with grounding samples (synth).")
+@click.option("--dataset", "-d", default=DEFAULT_GROUNDING_DATASET, show_default=True,
+              help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else NLBENCH_<NAME>_ROOT or the config file).")
-@click.option("--split-by", type=click.Choice(["google", "umd"]), default="google", show_default=True, help="RefCOCOg partition.")
-@click.option("--split", default=None, help="Split (RefCOCOg: val, test for umd; default: the dataset's default, val).")
+@click.option("--split-by", type=click.Choice(["google", "umd"]), default="google", show_default=True, help="Partition of the refs, for loaders that take split_by.")
+@click.option("--split", default=None, help="Split (default: the dataset's default; e.g. val, or test with --split-by umd).")
 @click.option("--unit", type=click.Choice(["ref", "expression"]), default="ref", show_default=True,
               help="ref: one sample per object, its last sentence (JointNLT); expression: every sentence.")  # fmt: skip
 @click.option("--rule", type=click.Choice(["jointnlt", "standard"]), default="jointnlt", show_default=True,

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
-
-_DATASETS = ("lasot", "lasot_ext", "tnl2k", "otb99", "refcocog", "synth")
+from nlbench.cli.options import DatasetName
 
 
 def _cell(value: float | None) -> str:
@@ -16,7 +15,7 @@ def _cell(value: float | None) -> str:
 
 
 @click.command("leaderboard")
-@click.option("--dataset", "dataset", required=True, type=click.Choice(_DATASETS), help="Benchmark to rank.")
+@click.option("--dataset", "dataset", required=True, type=DatasetName(), help="Registered dataset to rank (see `nlbench datasets`).")
 @click.option(
     "--source",
     type=click.Choice(("reported", "measured", "all")),
@@ -64,7 +63,7 @@ def leaderboard_cmd(
         board.write_json(json_out)
     if csv_out:
         board.write_csv(csv_out)
-    if dataset == "refcocog":
+    if board.grounding:
         header, rows = (
             ("#", "tracker", "init", "acc", "source"),
             [(str(i), e.tracker, e.init or "–", _cell(e.accuracy), e.source) for i, e in enumerate(board.entries, 1)],

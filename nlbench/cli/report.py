@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import DatasetName
 
-_DATASETS = ("lasot", "lasot_ext", "tnl2k", "otb99", "refcocog", "synth")
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -17,8 +17,8 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--dataset",
     "datasets",
     multiple=True,
-    type=click.Choice(_DATASETS),
-    help="Dataset to report (repeatable; the order of the paper's Table 3 is used).",
+    type=DatasetName(),
+    help="Registered dataset to report (repeatable; the order of the paper's Table 3 is used; see `nlbench datasets`).",
 )
 @click.option(
     "--results",

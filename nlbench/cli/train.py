@@ -8,14 +8,15 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
+from nlbench.datasets import EMBEDDED_DATASET
 from nlbench.errors import NlbenchError
 
-TRAINABLE = {("jointnlt-tiny", "synth")}
+TRAINABLE = {("jointnlt-tiny", EMBEDDED_DATASET)}
 
 
 @click.command("train")
 @click.option("--tracker", "-t", default="jointnlt-tiny", show_default=True, help="Trainable tracker.")
-@click.option("--dataset", "-d", default="synth", show_default=True, help="Training data (generated in memory).")
+@click.option("--dataset", "-d", default=EMBEDDED_DATASET, show_default=True, help="Training data (generated in memory).")
 @click.option("--steps", type=int, help="Optimiser steps (default: the shipped weights' recipe).")
 @click.option("--batch-size", type=int, help="Samples per step (default: the recipe's).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the model init and the data stream.")

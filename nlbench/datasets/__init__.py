@@ -9,12 +9,16 @@ point: :mod:`.lasot` (``LASOT``, ``LASOT_EXT``), :mod:`.tnl2k` (``TNL2K``; also 
 """
 
 
-import inspect
 import os
 from collections.abc import Sequence as _SequenceOf
 
 from nlbench.errors import DatasetError
 from nlbench.types import Sequence
+
+#: The dataset ``nlbench ground`` reads when none is named.
+DEFAULT_GROUNDING_DATASET = "refcocog"
+#: The embedded benchmark (``nlbench demo``, ``nlbench train``): built locally, no download.
+EMBEDDED_DATASET = "synth"
 
 
 def load_sequences(
@@ -26,10 +30,11 @@ def load_sequences(
 ) -> list[Sequence]:
     """A registered tracking dataset's sequences in the official order, restricted to ``names`` when given.
 
-    The root comes from :func:`nlbench.config.resolve_root`.  Without ``names`` the loader
-    returns the whole split and reports an incomplete root itself; with ``names`` only those
-    must exist (loaders that accept ``names=`` read just those folders).  ``with_frames=False``
-    lets loaders skip listing frames (evaluation never reads images).
+    The root comes from :func:`nlbench.config.resolve_root`.  Every loader follows the fixed contract
+    ``load(root, split, names=None, with_frames=True)`` (:class:`nlbench.types.DatasetPlugin`): without
+    ``names`` it returns the whole split and reports an incomplete root itself; with ``names`` it reads
+    only those and reports an absent one.  ``with_frames=False`` lets a loader skip listing frames
+    (evaluation never reads images).
     """
     from nlbench.config import resolve_root
     from nlbench.registry import get_dataset
@@ -38,27 +43,5 @@ def load_sequences(
     if plugin.kind != "tracking":
         raise DatasetError(f"dataset '{dataset}' is a {plugin.kind} dataset; use 'nlbench ground' for it")
     path = resolve_root(plugin, root)
-    try:
-        parameters = inspect.signature(plugin.load).parameters
-    except (TypeError, ValueError):  # callables without a signature
-        parameters = {}
-    kwargs: dict[str, object] = {}
-    if not with_frames and "with_frames" in parameters:
-        kwargs["with_frames"] = False
-    selected = False
-    if names is not None:
-        for keyword in ("names", "sequences"):
-            if keyword in parameters:
-                kwargs[keyword] = list(names)
-                selected = True
-                break
-    sequences = list(plugin.load(path, split or plugin.default_split, **kwargs))
-    if names is None:
-        return sequences
-    by_name = {s.name: s for s in sequences}
-    absent = [n for n in names if n not in by_name]
-    if absent:
-        shown = ", ".join(absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
-        raise DatasetError(f"dataset {dataset} (root {path}): no sequence named {shown}; names are case-sensitive")
-    # the caller's order: a user listing sequences expects them run and reported in that order
-    return [by_name[n] for n in dict.fromkeys(names)] if not selected else sequences
+    selected = list(names) if names is not None else None
+    return list(plugin.load(path, split or plugin.default_split, names=selected, with_frames=with_frames))

@@ -126,6 +126,8 @@ def load_lasot(
     root: Path,
     split: str | None = None,
     names: Iterable[str] | None = None,
+    with_frames: bool = True,  # frames are a lazy numbered list: nothing to skip
+    *,
     attributes_dir: Path | None = None,
 ) -> list[Sequence]:
     """LaSOT Protocol II test (280) in the official (pytracking/JointNLT) order.
@@ -141,6 +143,8 @@ def load_lasot_ext(
     root: Path,
     split: str | None = None,
     names: Iterable[str] | None = None,
+    with_frames: bool = True,
+    *,
     attributes_dir: Path | None = None,
 ) -> list[Sequence]:
     """LaSOT extension (150) in the official order; no bundled attribute table."""
@@ -214,6 +218,10 @@ LASOT = DatasetPlugin(
     splits=("test",),
     default_split="test",
     verify=verify_lasot,
+    attributes=LASOT_ATTRIBUTES,
+    display_name="LaSOT",
+    eval_quirks="ltk",  # the reference's LaSOT-only rules (eval-spec §1.8 steps 4 and 8)
+    table_position=1,
 )
 
 LASOT_EXT = DatasetPlugin(
@@ -226,4 +234,7 @@ LASOT_EXT = DatasetPlugin(
     splits=("test",),
     default_split="test",
     verify=verify_lasot_ext,
+    attributes=LASOT_ATTRIBUTES,
+    display_name="LaSOT-ext",
+    table_position=2,
 )

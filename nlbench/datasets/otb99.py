@@ -103,6 +103,20 @@ def canonical_otb_name(name: str) -> str | None:
     return _alias_table().get(name)
 
 
+@lru_cache(maxsize=None)
+def result_aliases() -> dict[str, tuple[str, ...]]:
+    """Target name -> the other spellings to try for its result file (JointNLT, pytracking, got10k; eval-spec §3.4).
+
+    Each group maps both ways, so results named after JointNLT's list are found for LANG names and vice versa.
+    """
+    table: dict[str, tuple[str, ...]] = {}
+    for target in otb_targets():
+        spellings = target.aliases  # canonical first
+        for name in spellings:
+            table.setdefault(name, tuple(s for s in spellings if s != name))
+    return table
+
+
 def split_names(split: str) -> tuple[str, ...]:
     return tuple(t.name for t in otb_targets() if t.split == split)
 
@@ -202,7 +216,9 @@ def _read_target(target: OtbTarget, root: Path, skating: dict[str, str]) -> Sequ
     )
 
 
-def load_otb99(root: Path, split: str | None = None, names: Iterable[str] | None = None) -> list[Sequence]:
+def load_otb99(
+    root: Path, split: str | None = None, names: Iterable[str] | None = None, with_frames: bool = True
+) -> list[Sequence]:
     """OTB99-lang ``test`` (48, LANG order) or ``train`` (51); ``names`` may use any alias."""
     split = check_split("otb99", split, ("test", "train"))
     root = require_root("otb99", root, OTB99_SOURCE, OTB99_ENV)
@@ -276,4 +292,8 @@ OTB99 = DatasetPlugin(
     splits=("test", "train"),
     default_split="test",
     verify=verify_otb99,
+    attributes=OTB_ATTRIBUTES,
+    sequence_aliases=result_aliases,
+    display_name="OTB99",
+    table_position=0,
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -115,11 +115,18 @@ def _sentence_text(sentence: Any) -> str:
 def load_refcocog(
     root: Path,
     split: str | None = None,
+    names: Iterable[str] | None = None,
+    with_frames: bool = True,
+    *,
     split_by: str | None = None,
     unit: str = "ref",
     drop_crowd: bool = True,
 ) -> list[GroundingSample]:
-    """RefCOCOg grounding samples of one split in pickle order (see the module docstring)."""
+    """RefCOCOg grounding samples of one split in pickle order (see the module docstring).
+
+    ``names`` keeps only the refs with those ids (as text); ``with_frames`` is part of the loader contract
+    and changes nothing here (images are paths).
+    """
     split, split_by = parse_split(split, split_by)
     if unit not in UNITS:
         raise DatasetError(f"refcocog: unknown unit '{unit}'; choose ref or expression")
@@ -128,8 +135,9 @@ def load_refcocog(
     anns, images = read_instances(files.folder)
     samples: list[GroundingSample] = []
     label = f"{split_by}/{split}"
+    wanted = None if names is None else set(names)
     for ref in refs:
-        if not _in_split(str(ref["split"]), split):
+        if not _in_split(str(ref["split"]), split) or (wanted is not None and str(ref["ref_id"]) not in wanted):
             continue
         ann = anns.get(int(ref["ann_id"]))
         if ann is None:
@@ -212,4 +220,6 @@ REFCOCOG = DatasetPlugin(
     splits=("val", "test", "train"),
     default_split="val",
     verify=verify_refcocog,
+    display_name="RefCOCOg",
+    load_options=("split_by", "unit"),
 )

@@ -176,6 +176,7 @@ def load_tnl2k(
     split: str | None = None,
     names: Iterable[str] | None = None,
     with_frames: bool = True,
+    *,
     attributes_dir: Path | None = None,
 ) -> list[Sequence]:
     """The TNL2K test split in the official order (TTK ``TNL2K_testing_set.txt``, sorted by name).
@@ -257,4 +258,7 @@ TNL2K = DatasetPlugin(
     splits=("test",),
     default_split="test",
     verify=verify_tnl2k,
+    attributes=TNL2K_ATTRIBUTES,
+    display_name="TNL2K",
+    table_position=3,
 )

@@ -7,7 +7,6 @@ against frames, flag files against GT rows (LaSOT), sentences present and non-em
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from pathlib import Path
@@ -30,9 +29,7 @@ def verify_dataset(
     plugin = get_dataset(dataset) if isinstance(dataset, str) else dataset
     path = resolve_root(plugin, root)
     if plugin.verify is not None:
-        if names is not None and "names" in inspect.signature(plugin.verify).parameters:
-            return plugin.verify(path, names=list(names))
-        return plugin.verify(path)
+        return plugin.verify(path, names=list(names) if names is not None else None)
     return _verify_by_loading(plugin, path, names)
 
 
@@ -40,7 +37,8 @@ def _verify_by_loading(plugin: DatasetPlugin, root: Path, names: Iterable[str] |
     """Fallback for plugins without a ``verify``: the dataset is fine if it loads."""
     report = VerifyReport(plugin.name, root)
     try:
-        loaded = plugin.load(root, plugin.default_split, names=list(names)) if names else plugin.load(root)
+        selected = list(names) if names else None
+        loaded = plugin.load(root, plugin.default_split, names=selected, with_frames=False)
         report.expected = report.checked = len(loaded)
     except NlbenchError as exc:
         report.add("unreadable", "", str(exc))

@@ -1,26 +1,23 @@
-"""Attribute names and their official order (eval-spec §2)."""
+"""Attribute order for per-attribute scores (eval-spec §2): the dataset plugin's ``attributes`` field."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-#: LaSOT's 14 (LTK file order = pytracking's ``att_name_short``).
-LASOT_ATTRIBUTES = ("IV", "POC", "DEF", "MB", "CM", "ROT", "BC", "VC", "SV", "FOC", "FM", "OV", "LR", "ARC")
-#: TNL2K's 17 (TTK order).
-TNL2K_ATTRIBUTES = (
-    "CM", "ROT", "DEF", "FOC", "IV", "OV", "POC", "VC", "SV", "BC", "MB", "ARC", "LR", "FM", "AS", "TC", "MS",
-)  # fmt: skip
-#: OTB's 11 (pytracking ``otb_attributes.json``), used when an OTB99 loader provides them.
-OTB_ATTRIBUTES = ("IV", "SV", "OCC", "DEF", "MB", "FM", "IPR", "OPR", "OV", "BC", "LR")
+from nlbench.registry import find_dataset
 
-_ORDER = {"lasot": LASOT_ATTRIBUTES, "lasot_ext": LASOT_ATTRIBUTES, "tnl2k": TNL2K_ATTRIBUTES, "otb99": OTB_ATTRIBUTES}
+# Kept importable from here for existing callers; the tables belong to the dataset modules.
+from nlbench.datasets.lasot import LASOT_ATTRIBUTES  # noqa: F401
+from nlbench.datasets.otb99 import OTB_ATTRIBUTES  # noqa: F401
+from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES  # noqa: F401
 
 
 def attribute_order(dataset: str, attribute_maps: Iterable[Mapping[str, bool]]) -> list[str]:
-    """The dataset's official order, then any other attribute names in the order first seen."""
+    """The dataset's official order (its plugin's ``attributes``), then any other names in the order first seen."""
     seen: dict[str, None] = {}
     for attributes in attribute_maps:
         for name in attributes:
             seen.setdefault(name, None)
-    official = [a for a in _ORDER.get(dataset, ()) if a in seen]
+    plugin = find_dataset(dataset)
+    official = [a for a in (plugin.attributes if plugin is not None else ()) if a in seen]
     return official + [a for a in seen if a not in official]

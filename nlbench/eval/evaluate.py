@@ -21,7 +21,8 @@ from nlbench.eval.attributes import attribute_order
 from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, sequence_curves
 from nlbench.eval.protocols import Protocol, get_protocol
 from nlbench.eval.statistics import bootstrap_ci
-from nlbench.store.layouts import find_result_files, otb_aliases
+from nlbench.registry import find_dataset
+from nlbench.store.layouts import find_result_files
 from nlbench.store.manifest import recorded_sentences
 from nlbench.store.parse_cache import read_result_file, read_result_files
 from nlbench.types import Sequence
@@ -36,8 +37,12 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 def lasot_quirks(dataset: str) -> bool:
-    """Only the reference's tag 'lasot' has the LaSOT-only rules (§1.8 steps 4 and 8)."""
-    return dataset == "lasot"
+    """Whether the dataset's plugin carries the reference's LaSOT-toolkit rules (§1.8 steps 4 and 8).
+
+    The plugin's ``eval_quirks`` tag decides (``"ltk"``); a dataset no plugin registers gets the ordinary rules.
+    """
+    plugin = find_dataset(dataset)
+    return plugin is not None and plugin.eval_quirks == "ltk"
 
 
 @dataclass
@@ -290,11 +295,12 @@ def evaluate(
     """Score every tracker of ``results`` on ``sequences`` under ``protocol``.
 
     ``results`` maps a tracker name to a results directory (any layout of eval-spec
-    §4.4) or to arrays per sequence.  ``dataset`` is the dataset tag (only
-    ``lasot`` has the LaSOT-only rules).  A missing result raises
+    §4.4) or to arrays per sequence.  ``dataset`` names the registered dataset whose
+    plugin gives the quirk tag, the attribute order and the sequence-name aliases
+    (an unregistered name gets the defaults).  A missing result raises
     :class:`EvaluationError` unless ``skip_missing``, which removes that sequence
     from every tracker ("over K / N sequences").  ``strict`` reads files as
-    pytracking does (tab, then comma).  OTB99 name aliases apply automatically.
+    pytracking does (tab, then comma).  The plugin's name aliases apply automatically.
     ``cache`` keeps parsed files on disk (``nlbench.config.cache_dir()``) for the
     next process; the in-memory cache is always used.  ``inf``/``nan`` in a result file are
     an error naming the file and line unless ``allow_non_finite``, which reads them as numbers
@@ -308,8 +314,9 @@ def evaluate(
     names = [s.name for s in sequences]
     if len(set(names)) != len(names):
         raise EvaluationError(f"dataset {dataset}: duplicate sequence names")
-    if aliases is None and dataset == "otb99":
-        aliases = otb_aliases()
+    plugin = find_dataset(dataset)
+    if aliases is None and plugin is not None and plugin.sequence_aliases is not None:
+        aliases = plugin.sequence_aliases()
     quirks = lasot_quirks(dataset)
 
     loaded: dict[str, dict[str, list[np.ndarray] | None]] = {}

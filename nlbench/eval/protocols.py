@@ -2,10 +2,9 @@
 
 The metric code in :mod:`nlbench.eval.metrics` is written once; every difference
 between JointNLT's analysis code, current pytracking, the got10k toolkit and the
-MATLAB toolkits is a named field here.  Dataset tags matter only through
-``lasot_quirks``: the dataset ``lasot`` gets the reference's LaSOT-only rules,
-every other dataset (``lasot_ext``, ``tnl2k``, ``otb99``, ``synth`` ...) behaves as
-the reference's non-LaSOT tags.
+MATLAB toolkits is a named field here.  Datasets matter only through their
+plugin's ``eval_quirks`` tag: ``"ltk"`` (LaSOT test) gets the reference's LaSOT-only
+rules, ``"pad"`` (every other dataset) behaves as the reference's other tags.
 """
 
 from __future__ import annotations
@@ -67,7 +66,7 @@ class Protocol:
     nan_gt: Literal["raise", "exclude"] = "raise"
     # §1.8 step 4: results shorter than GT: "pad" with 0,0,0,0 rows, "raise", or "truncate_gt" (got10k).
     short_result: Literal["pad", "raise", "truncate_gt"] = "pad"
-    # The reference raises for short results on the dataset tag 'lasot' only.
+    # The reference raises for short results under the LaSOT-only rules (quirk tag "ltk") only.
     short_result_lasot: Literal["pad", "raise", "truncate_gt"] = "raise"
     # §1.8 step 6 validity of a GT box: "wh" = w>0 and h>0 (JointNLT), "xywh" = x,y,w,h>0
     # (pytracking since Aug 2022, MATLAB), "none" (got10k).
@@ -82,7 +81,7 @@ class Protocol:
     # ... and what invisible/absent frames score in the error curves (overlap always fails).
     absent_precision: Outcome = "fail"
     absent_norm_precision: Outcome = "success"
-    # The reference applies e = e~ = +inf to invisible frames for the tag 'lasot' only.
+    # The reference applies e = e~ = +inf to invisible frames under the LaSOT-only rules only.
     lasot_invisible_fails: bool = True
     # §1.6 denominator: all GT rows (+ machine epsilon in the MATLAB toolkits).
     denominator_eps: float = 0.0

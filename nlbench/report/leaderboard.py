@@ -10,10 +10,10 @@ from pathlib import Path
 
 from nlbench.errors import NlbenchError
 from nlbench.io import atomic_write_json, atomic_write_text
+from nlbench.registry import dataset_names, is_grounding, reported_key
 from nlbench.report.inputs import MeasuredTracker, load_evaluated_store
 from nlbench.reported import INITS, reported_scores
 
-DATASETS: tuple[str, ...] = ("lasot", "lasot_ext", "tnl2k", "otb99", "refcocog", "synth")
 SOURCES: tuple[str, ...] = ("reported", "measured", "all")
 #: Preferred protocol when the store holds several and none was asked for (the paper's mode, eval-spec §0).
 PREFERRED_PROTOCOL = "jointnlt"
@@ -50,19 +50,24 @@ class Leaderboard:
     def to_json(self) -> dict:
         """``{"dataset", "entries": [{"tracker", "init", "auc", "precision", "norm_precision", "source"}]}``.
 
-        RefCOCOg entries carry ``accuracy`` as well (grounding has no AUC).
+        Entries of a grounding dataset carry ``accuracy`` as well (grounding has no AUC).
         """
         entries = []
         for entry in self.entries:
             row = asdict(entry)
-            if self.dataset != "refcocog":
+            if not self.grounding:
                 row.pop("accuracy")
             entries.append(row)
         return {"dataset": self.dataset, "entries": entries}
 
+    @property
+    def grounding(self) -> bool:
+        """Whether the dataset is a grounding one: ranked by accuracy, no tracking curves."""
+        return is_grounding(self.dataset)
+
     def to_csv(self) -> str:
         columns = ["tracker", "init", "auc", "precision", "norm_precision", "source"]
-        if self.dataset == "refcocog":
+        if self.grounding:
             columns.insert(2, "accuracy")
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -87,7 +92,7 @@ def default_store() -> Path:
 
 def reported_entries(dataset: str, reported_dir: Path | None = None) -> list[LeaderboardEntry]:
     entries = []
-    for (tracker, init), metrics in reported_scores(dataset, reported_dir).items():
+    for (tracker, init), metrics in reported_scores(reported_key(dataset), reported_dir).items():
         sources = merge_sources(source for _, source in metrics.values())
         entries.append(
             LeaderboardEntry(
@@ -151,12 +156,13 @@ def build_leaderboard(
     reported_dir: Path | None = None,
     measured: Iterable[MeasuredTracker] = (),
 ) -> Leaderboard:
-    """Rows of ``dataset`` sorted by AUC (accuracy for RefCOCOg), missing scores last.
+    """Rows of ``dataset`` (any registered one) sorted by AUC (accuracy for a grounding dataset), missing scores last.
 
     ``measured`` adds trackers evaluated in this process to those found in ``store``.
     """
-    if dataset not in DATASETS:
-        raise NlbenchError(f"unknown dataset {dataset!r} for the leaderboard; choose one of {', '.join(DATASETS)}")
+    known = dataset_names()
+    if dataset not in known:
+        raise NlbenchError(f"unknown dataset {dataset!r} for the leaderboard; choose one of {', '.join(known)}")
     if source not in SOURCES:
         raise NlbenchError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     entries: list[LeaderboardEntry] = []
@@ -165,5 +171,5 @@ def build_leaderboard(
     if source in ("measured", "all"):
         found = load_evaluated_store(store or default_store(), dataset, protocol)
         entries += measured_entries([*found, *measured])
-    by = "accuracy" if dataset == "refcocog" else "auc"
+    by = "accuracy" if is_grounding(dataset) else "auc"
     return Leaderboard(dataset=dataset, entries=tuple(sorted(entries, key=lambda e: e.sort_key(by))))

@@ -9,30 +9,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlbench.registry import dataset_for_reported, dataset_label, find_dataset, is_grounding, reported_key
 from nlbench.report.inputs import MeasuredTracker
 from nlbench.reported import INITS, SCORE_METRICS, load_reported, reported_costs
 
-DATASET_LABELS: dict[str, str] = {
-    "otb99": "OTB99",
-    "lasot": "LaSOT",
-    "lasot_ext": "LaSOT-ext",
-    "tnl2k": "TNL2K",
-    "refcocog": "RefCOCOg",
-    "synth": "Synth",
-}
 METRIC_LABELS: dict[str, str] = {
     "auc": "AUC",
     "precision": "PRE",
     "norm_precision": "N-PRE",
     "accuracy": "Acc",
 }
-#: Paper's Table 3 order of datasets (when the user lists several).
-PAPER_DATASET_ORDER = ("otb99", "lasot", "lasot_ext", "tnl2k", "synth")
 UNKNOWN_INIT = "?"
-
-
-def dataset_label(dataset: str) -> str:
-    return DATASET_LABELS.get(dataset, dataset)
+#: Datasets without a ``table_position`` come after the positioned ones, in the order given.
+_UNPOSITIONED = 99
 
 
 def rank_marks(values: Sequence[float | None], decimals: int) -> list[str]:
@@ -90,9 +79,16 @@ class ComparisonTable:
         return any(not r.measured for _, rows in self.groups for r in rows)
 
 
+def _table_position(dataset: str) -> int:
+    plugin = find_dataset(dataset)
+    position = plugin.table_position if plugin is not None else None
+    return _UNPOSITIONED if position is None else position
+
+
 def order_datasets(datasets: Iterable[str]) -> tuple[str, ...]:
+    """Unique datasets in the plugins' ``table_position`` order (the paper's Table 3), others as given."""
     unique = list(dict.fromkeys(datasets))
-    return tuple(sorted(unique, key=lambda d: PAPER_DATASET_ORDER.index(d) if d in PAPER_DATASET_ORDER else 99))
+    return tuple(sorted(unique, key=_table_position))
 
 
 def build_comparison(
@@ -103,15 +99,17 @@ def build_comparison(
     scale: str = "fraction",
 ) -> ComparisonTable:
     """Rows of the paper's Table 3 (reported) for ``datasets`` plus measured trackers, grouped by init."""
-    datasets = order_datasets(d for d in datasets if d != "refcocog")
+    datasets = order_datasets(d for d in datasets if not is_grounding(d))
+    by_key = {reported_key(d): d for d in datasets}
     rows: dict[tuple[str, str, bool], dict[tuple[str, str], float | None]] = {}
     origins: dict[tuple[str, str, bool], str] = {}
     if include_reported:
         # File order is the paper's row order.
         for value in load_reported():
-            if value.table != "Table 3" or value.dataset not in datasets or value.metric not in metrics:
+            if value.table != "Table 3" or value.dataset not in by_key or value.metric not in metrics:
                 continue
-            rows.setdefault((value.tracker, value.init, False), {})[(value.dataset, value.metric)] = value.percent
+            column = (by_key[value.dataset], value.metric)
+            rows.setdefault((value.tracker, value.init, False), {})[column] = value.percent
             origins[(value.tracker, value.init, False)] = value.source
     for tracker in measured:
         if tracker.dataset not in datasets:
@@ -158,15 +156,25 @@ class CostColumn:
     note: str = ""
 
 
+#: The paper's Table 2 costs; one ``auc_<dataset>`` row per dataset whose AUC Table 2 reports follows (cost_rows()).
 COST_ROWS: tuple[tuple[str, str], ...] = (
     ("flops_grounding", "FLOPs, grounding (G)"),
     ("flops_tracking", "FLOPs, tracking (G)"),
     ("time_grounding", "Time, grounding (ms)"),
     ("time_tracking", "Time, tracking (ms)"),
     ("params_total", "Params, total (M)"),
-    ("auc_lasot", "AUC, LaSOT"),
-    ("auc_tnl2k", "AUC, TNL2K"),
 )
+
+
+def cost_datasets() -> tuple[str, ...]:
+    """Datasets whose AUC the published cost table (Table 2) reports, in file order."""
+    keys = (v.dataset for v in load_reported() if v.table == "Table 2" and v.dataset and v.metric == "auc")
+    return tuple(dataset_for_reported(k) for k in dict.fromkeys(keys))
+
+
+def cost_rows() -> tuple[tuple[str, str], ...]:
+    """COST_ROWS, then ``("auc_<reported key>", "AUC, <label>")`` for each of :func:`cost_datasets`."""
+    return COST_ROWS + tuple((f"auc_{reported_key(d)}", f"AUC, {dataset_label(d)}") for d in cost_datasets())
 
 
 #: Extra rows only nlbench measures (the paper gives neither); shown when a profile is in the table.
@@ -181,7 +189,7 @@ PROFILE_ROWS: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True)
 class CostTable:
     columns: tuple[CostColumn, ...]
-    rows: tuple[tuple[str, str], ...] = COST_ROWS
+    rows: tuple[tuple[str, str], ...] = field(default_factory=cost_rows)
 
     @staticmethod
     def format(key: str, value: float | None) -> str | None:
@@ -218,9 +226,9 @@ def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracke
     cells["params_total"] = float(count) / 1e6 if isinstance(count, (int, float)) else None
     name = str(profile.get("tracker", "?"))
     canonical = canonical_name(name)
-    for dataset in ("lasot", "tnl2k"):
+    for dataset in cost_datasets():
         matches = [t for t in measured if t.dataset == dataset and t.canonical == canonical and t.auc is not None]
-        cells[f"auc_{dataset}"] = matches[0].auc if matches else None
+        cells[f"auc_{reported_key(dataset)}"] = matches[0].auc if matches else None
     meta = profile.get("meta") if isinstance(profile.get("meta"), Mapping) else {}
     note = ", ".join(str(v) for v in (meta.get("device_name") or profile.get("device"), profile.get("dtype")) if v)
     return CostColumn(name=canonical, measured=True, cells=cells, note=note)
@@ -233,10 +241,10 @@ def build_cost_table(
     columns: list[CostColumn] = []
     if include_reported:
         for tracker, metrics in reported_costs().items():
-            cells = {key: metrics[key][0] if key in metrics else None for key, _ in COST_ROWS}
+            cells = {key: metrics[key][0] if key in metrics else None for key, _ in cost_rows()}
             columns.append(CostColumn(name=tracker, measured=False, cells=cells, note="RTX 3090 (paper)"))
     columns += [profile_column(p, measured) for p in profiles]
-    return CostTable(columns=tuple(columns), rows=COST_ROWS + (PROFILE_ROWS if profiles else ()))
+    return CostTable(columns=tuple(columns), rows=cost_rows() + (PROFILE_ROWS if profiles else ()))
 
 
 # ----------------------------------------------------------------------------------------------- deltas
@@ -266,7 +274,7 @@ def build_deltas(measured: Sequence[MeasuredTracker]) -> list[DeltaRow]:
 
     rows = []
     for tracker in measured:
-        published = reported_scores(tracker.dataset)
+        published = reported_scores(reported_key(tracker.dataset))
         candidates = [
             k for k in published if k[0] == tracker.canonical and (tracker.init is None or k[1] == tracker.init)
         ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nlbench.io import atomic_write_text
+from nlbench.registry import is_grounding, reported_key
 from nlbench.report import plots as plotting
 from nlbench.report.inputs import (
     MeasuredTracker,
@@ -28,6 +29,7 @@ from nlbench.report.tables import (
     build_comparison,
     build_cost_table,
     build_deltas,
+    cost_datasets,
     dataset_label,
     order_datasets,
     rank_marks,
@@ -81,26 +83,38 @@ def _first(data: Mapping[str, Any], *keys: str) -> Any:
     return next((data[k] for k in keys if data.get(k) is not None), None)
 
 
+def _default_grounding_dataset() -> str:
+    """The dataset of a grounding record that names none (files written before records carried it)."""
+    from nlbench.datasets import DEFAULT_GROUNDING_DATASET
+
+    return DEFAULT_GROUNDING_DATASET
+
+
 def _grounding_rows(grounding: Sequence[Mapping[str, Any]], include_reported: bool) -> list[dict[str, Any]]:
     """Rows of the grounding table; ``unit`` there is the sample unit (ref / expression), not a scale.
 
-    With ``include_reported`` each row carries the published RefCOCOg accuracy of the same grounder, if any.
+    With ``include_reported`` each row carries the published accuracy of the same grounder on the row's
+    dataset (as filed under its plugin's ``reported_as``), if any.
     """
-    published = reported_scores("refcocog") if include_reported else {}
+    published: dict[str, dict] = {}
     rows = []
     for g in grounding:
         grounder = canonical_name(str(g.get("grounder", "?")))
+        dataset = str(g.get("dataset") or _default_grounding_dataset())
+        if include_reported and dataset not in published:
+            published[dataset] = reported_scores(reported_key(dataset))
         # subsets (e.g. synth's ambiguous sentences) become rows of their own under the same grounder
         parts = [(g, None)] + [(sub, label) for label, sub in (g.get("subsets") or {}).items()]
         for part, subset in parts:
             split = "/".join(str(x) for x in (part.get("split_by"), part.get("split")) if x)
-            reported = published.get((grounder, "NL"), {}).get("accuracy") if subset is None else None
+            on_dataset = published.get(dataset, {})
+            reported = on_dataset.get((grounder, "NL"), {}).get("accuracy") if subset is None else None
             accuracy = _percent(_first(part, "accuracy", "acc@0.5"))
             rows.append(
                 {
                     "grounder": grounder,
-                    "dataset": str(g.get("dataset") or "refcocog"),
-                    "dataset_label": dataset_label(str(g.get("dataset") or "refcocog")),
+                    "dataset": dataset,
+                    "dataset_label": dataset_label(dataset),
                     "subset": subset,
                     "reported": reported[0] if reported else None,
                     "delta": accuracy - reported[0] if reported and accuracy is not None else None,
@@ -135,7 +149,7 @@ def _collect_measured(
     for path in eval_json:
         trackers += load_eval_json(path)
     if results:
-        tracking = [d for d in datasets if d != "refcocog"]
+        tracking = [d for d in datasets if not is_grounding(d)]
         if len(tracking) != 1:
             raise ReportInputError(
                 "--results evaluates raw result folders on one dataset; give exactly one --dataset "
@@ -173,13 +187,14 @@ def _dataset_context(
 ) -> dict[str, Any]:
     entries: list[LeaderboardEntry] = reported_entries(dataset) if include_reported else []
     entries += measured_entries(trackers)
-    if dataset == "refcocog":
+    grounding = is_grounding(dataset)
+    if grounding:
         entries += [
             LeaderboardEntry(g["grounder"], "NL", None, None, None, "measured", accuracy=g["accuracy"])
             for g in grounding_rows
-            if g["dataset"] == "refcocog" and g["subset"] is None
+            if g["dataset"] == dataset and g["subset"] is None
         ]
-    by = "accuracy" if dataset == "refcocog" else "auc"
+    by = "accuracy" if grounding else "auc"
     entries.sort(key=lambda e: e.sort_key(by))
 
     label = dataset_label(dataset)
@@ -216,6 +231,7 @@ def _dataset_context(
     ]
     return {
         "name": dataset,
+        "grounding": grounding,
         "sequences": sequence_rows,
         "sequence_trackers": [t.display for t in with_sequences],
         "label": label,
@@ -289,8 +305,10 @@ def write_report(
     profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
     grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else grounding_record(g) for g in grounding]
     grounding_rows = _grounding_rows(grounding_data, include_reported)
-    on_refcocog = any(g["dataset"] == "refcocog" for g in grounding_rows)
-    all_datasets = list(datasets) + [t.dataset for t in trackers] + (["refcocog"] if on_refcocog else [])
+    # A grounding dataset gets its own section (a leaderboard by accuracy); a tracking dataset's grounding
+    # split (first-frame grounding) is shown in the grounding table only.
+    grounded = [g["dataset"] for g in grounding_rows if is_grounding(g["dataset"])]
+    all_datasets = list(datasets) + [t.dataset for t in trackers] + grounded
     ordered = order_datasets(all_datasets)
     sensitivity_data = [sensitivity_section.load_sensitivity(x) for x in sensitivity]
     if not ordered and not grounding_rows and not sensitivity_data:
@@ -319,16 +337,17 @@ def write_report(
                               "rows": sensitivity_section.section_rows(data), "plot": figure,
                               "flip_rule": data.get("flip_rule", {})})
 
-    tracking_datasets = [d for d in ordered if d != "refcocog"]
+    tracking_datasets = [d for d in ordered if not is_grounding(d)]
     comparison = build_comparison(tracking_datasets, trackers, include_reported=include_reported, scale=scale)
     comparison = comparison if comparison.groups else None
-    # The paper's Table 2 reports LaSOT/TNL2K; show it with those datasets, and always beside measured profiles.
-    show_costs = bool(profile_data) or (include_reported and bool({"lasot", "tnl2k"} & set(ordered)))
+    # Show the paper's Table 2 with the datasets whose AUC it reports, and always beside measured profiles.
+    show_costs = bool(profile_data) or (include_reported and bool(set(cost_datasets()) & set(ordered)))
     costs = build_cost_table(profile_data, trackers, include_reported=include_reported) if show_costs else None
     deltas = build_deltas(trackers) if include_reported else []
     sources: list[str] = []
     if include_reported:
-        shown = {v.source for v in load_reported() if v.dataset in ordered or (costs and v.table == "Table 2")}
+        keys = {reported_key(d) for d in ordered}
+        shown = {v.source for v in load_reported() if v.dataset in keys or (costs and v.table == "Table 2")}
         sources = sorted(shown)
 
     html = (

@@ -8,7 +8,7 @@ public names:
 * :mod:`nlbench.store.parse_cache`: :func:`read_result_file` / :func:`read_result_files`, cached
   in memory and per results directory on disk;
 * :mod:`nlbench.store.layouts`: :func:`find_result_files` locates each sequence's file(s) under a
-  results directory of any layout, with OTB name aliases.
+  results directory of any layout, with the dataset plugin's name aliases.
 
 The number parser itself is :mod:`nlbench.boxtext`, shared with the ground-truth readers.
 """

@@ -2,7 +2,7 @@
 
 Handles every layout the toolkits write, several run ids ``<param>_<run>`` of one (tracker,
 parameter) (the evaluator averages them), side files that are not box results, and other
-spellings of sequence names (OTB, :func:`otb_aliases`).
+spellings of sequence names (a dataset plugin's ``sequence_aliases()``).
 """
 
 from __future__ import annotations
@@ -27,42 +27,11 @@ SIDE_FILE_SUFFIXES = (
 #: Directories that hold side files only (got10k writes ``times/``).
 SIDE_DIRS = ("times",)
 
-#: OTB99-lang names as other toolkits spell them (eval-spec §3.4); canonical = LANG's.
-#: Used when ``nlbench.datasets.otb99`` does not provide its own table.
-_OTB_FALLBACK_ALIASES: dict[str, tuple[str, ...]] = {
-    "Human4": ("Human4_2", "Human4.2"),
-    "Skating2-1": ("Skating2", "Skating2_1", "Skating2.1"),
-    "Skating2-2": ("Skating3", "Skating2_2", "Skating2.2"),
-    "Jogging-1": ("Jogging1", "Jogging_1", "Jogging.1"),
-    "Jogging-2": ("Jogging2", "Jogging_2", "Jogging.2"),
-}
-
-
 def otb_aliases() -> dict[str, tuple[str, ...]]:
-    """OTB99-lang name -> other spellings to try for its result file.
+    """Kept for existing callers: the OTB99 plugin's ``sequence_aliases()`` (the table lives with the dataset)."""
+    from nlbench.datasets.otb99 import result_aliases
 
-    Taken from the dataset module's target table (``nlbench.datasets.otb99``) when
-    it is importable, else from eval-spec §3.4.  Each group maps both ways, so
-    results named after JointNLT's list are found for LANG names and vice versa.
-    """
-    groups = _dataset_alias_groups() or {k: tuple(v) for k, v in _OTB_FALLBACK_ALIASES.items()}
-    table: dict[str, tuple[str, ...]] = {}
-    for canonical, others in groups.items():
-        spellings = tuple(dict.fromkeys((canonical, *others)))
-        for name in spellings:
-            table.setdefault(name, tuple(s for s in spellings if s != name))
-    return table
-
-
-def _dataset_alias_groups() -> dict[str, tuple[str, ...]] | None:
-    try:
-        from nlbench.datasets import otb99  # lazily: evaluation works without the loaders
-    except ImportError:
-        return None
-    try:
-        return {t.name: tuple(a for a in t.aliases if a != t.name) for t in otb99.otb_targets()}
-    except Exception:  # a dataset module in progress must not break evaluation
-        return None
+    return dict(result_aliases())
 
 
 _RUN_SUFFIX = re.compile(r"^(?P<param>.+?)_(?P<run>\d+)$")
@@ -139,7 +108,7 @@ def find_result_files(
     ``<dir>/<tracker>/<param>[_<run>]/<seq>.txt``, ``<dir>/<Tracker>_tracking_result/<seq>.txt``.
     Side files (``*_time.txt``, ``*_ground.txt``, ``times/`` ...) are never taken.
     ``aliases`` maps a sequence name to other spellings tried in order when
-    ``<seq>.txt`` is absent (OTB, see :func:`otb_aliases`).  A sequence absent
+    ``<seq>.txt`` is absent (a dataset plugin's ``sequence_aliases()``).  A sequence absent
     from every run maps to an empty list; with ``sequence_names=None`` every
     result file found is returned.  Names are case-sensitive.
     """

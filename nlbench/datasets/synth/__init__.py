@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -132,15 +133,19 @@ def _read_absent(folder: Path, n: int) -> np.ndarray | None:
     return np.array([f == "0" for f in flags])
 
 
-def load_synth(root: Path, split: str | None = None, with_frames: bool = True) -> list[Sequence]:
+def load_synth(
+    root: Path, split: str | None = None, names: Iterable[str] | None = None, with_frames: bool = True
+) -> list[Sequence]:
     """The sequences of a synth split (default ``test``), sorted by name, with visibility from absent.txt.
 
+    ``names``: only those sequences, in the order given (duplicates dropped).
     ``with_frames=False``: annotations only (no ``imgs/`` needed; evaluation).
     """
     root = Path(root)
     folder = _split_folder(root, split or "test")
+    wanted = list(dict.fromkeys(names)) if names is not None else None
     sequences = read_tnl2k_sequences(
-        folder, None, dataset="synth", attribute_names=SYNTH_ATTRIBUTES, with_frames=with_frames
+        folder, wanted, dataset="synth", attribute_names=SYNTH_ATTRIBUTES, with_frames=with_frames
     )
     return [dataclasses.replace(s, visible=_read_absent(folder / s.name, len(s))) for s in sequences]
 
@@ -199,4 +204,7 @@ SYNTH = DatasetPlugin(
     load_grounding=load_synth_grounding,
     variants=VARIANTS,
     sentence_variants=_sentence_variants,
+    attributes=SYNTH_ATTRIBUTES,
+    display_name="Synth",
+    table_position=4,
 )
