@@ -37,3 +37,11 @@ class ExperimentError(NlbenchError):
 
 class SentenceFileError(NlbenchError):
     """A sentence file (``--sentences``) that cannot be read, or names an unknown sequence."""
+
+
+class ReportInputError(NlbenchError):
+    """An input of ``nlbench report`` / ``nlbench leaderboard`` is missing or malformed."""
+
+
+class ReportedDataError(NlbenchError):
+    """A file in the reported-numbers folder (``results/reported``) is malformed."""

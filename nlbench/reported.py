@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from nlbench.errors import NlbenchError
+from nlbench.errors import ReportedDataError
 
 #: Initialisation types of Table 3, in the paper's group order.
 INITS: tuple[str, ...] = ("BB", "NL", "NL+BB")
@@ -38,10 +38,6 @@ COST_METRICS: tuple[str, ...] = (
 )
 COLUMNS: tuple[str, ...] = ("tracker", "init", "dataset", "metric", "value", "unit", "paper", "table", "mark", "note")
 ENV_VAR = "NLBENCH_REPORTED_DIR"
-
-
-class ReportedDataError(NlbenchError):
-    """A file in the reported-numbers folder is malformed."""
 
 
 @dataclass(frozen=True)

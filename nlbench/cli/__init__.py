@@ -50,13 +50,16 @@ def register(*commands: click.Command) -> None:
 
 # Verb modules add themselves to ``main``.
 from nlbench.cli import (  # noqa: E402,F401  (imported for their registration side effect)
+    demo,
+    evaluate,
+    experiment,
+    ground,
+    leaderboard,
     plugins,
+    profile,
+    report,
+    run,
+    sensitivity,
+    sentences,
+    train,
 )
-
-for _optional in ("run", "evaluate", "report", "leaderboard", "profile", "ground", "train", "experiment", "demo",
-                  "sentences", "sensitivity"):
-    try:
-        __import__(f"nlbench.cli.{_optional}")
-    except ModuleNotFoundError as _exc:  # verb not built in this checkout
-        if _exc.name != f"nlbench.cli.{_optional}":
-            raise

@@ -56,10 +56,6 @@ def datasets_cmd(ctx: click.Context) -> None:
 
 register(trackers_cmd, datasets_cmd)
 
-try:  # `datasets verify` lives with the dataset loaders
-    from nlbench.datasets.verify import verify_cmd
+from nlbench.datasets.verify import verify_cmd  # noqa: E402  (`datasets verify` lives with the loaders)
 
-    datasets_cmd.add_command(verify_cmd)
-except ModuleNotFoundError as _exc:
-    if not (_exc.name or "").startswith("nlbench.datasets"):
-        raise
+datasets_cmd.add_command(verify_cmd)

@@ -16,12 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from nlbench.errors import NlbenchError
+from nlbench.errors import ReportInputError
 from nlbench.reported import INITS, canonical_name
-
-
-class ReportInputError(NlbenchError):
-    """An input of ``nlbench report`` / ``nlbench leaderboard`` is missing or malformed."""
 
 
 @dataclass(frozen=True)
@@ -191,17 +187,9 @@ def parse_results_spec(spec: str) -> tuple[str, str | None, Path]:
 
 def _init_from_manifest(directory: Path) -> str | None:
     """The run manifest (``run.json``, in or below the folder) records the mode the results were produced in."""
-    try:
-        from nlbench.eval.store import init_label
-    except ImportError:  # evaluator not installed: read the top-level manifest only
-        init_label = None
-    if init_label is not None:
-        return init_label(directory)
-    try:
-        data = json.loads((directory / "run.json").read_text(encoding="utf-8"))
-        return normalize_init(data.get("mode"), str(directory / "run.json"))
-    except (OSError, json.JSONDecodeError, AttributeError, ReportInputError):
-        return None
+    from nlbench.eval.store import init_label
+
+    return init_label(directory)
 
 
 def evaluate_result_dirs(
@@ -214,13 +202,9 @@ def evaluate_result_dirs(
     """Evaluate raw result folders (``NAME[@INIT]=DIR``) with :func:`nlbench.eval.evaluate`."""
     if not results:
         return []
-    try:
-        from nlbench.eval import evaluate
-        from nlbench.eval.sources import load_sequences
-    except ImportError as exc:  # the evaluator ships with nlbench; a partial checkout may lack it
-        raise ReportInputError(
-            f"evaluating --results needs nlbench.eval ({exc}); evaluate with `nlbench eval --json F` and pass --eval-json F"
-        ) from exc
+    from nlbench.eval import evaluate
+    from nlbench.eval.sources import load_sequences
+
     specs = [parse_results_spec(s) for s in results]
     for _, _, directory in specs:
         if not directory.is_dir():

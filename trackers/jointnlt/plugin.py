@@ -129,11 +129,9 @@ def _profile(**kwargs: Any):
 
 
 def _profile_tiny(**kwargs: Any):
-    from . import profiling
+    from .profiling import profile_spec_tiny
 
-    if hasattr(profiling, "profile_spec_tiny"):
-        return profiling.profile_spec_tiny(**kwargs)
-    return profiling.profile_spec(config="jointnlt-tiny", **kwargs)
+    return profile_spec_tiny(**kwargs)
 
 
 JOINTNLT = TrackerPlugin(
