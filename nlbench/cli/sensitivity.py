@@ -8,7 +8,7 @@ from nlbench.cli import register
 
 
 @click.command("sensitivity")
-@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (e.g. synth, tnl2k).")
+@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
 @click.option("--root", default=None, help="Dataset root (else $NLBENCH_<NAME>_ROOT or the config file).")
 @click.option("--split", default=None, help="Dataset split (default: the dataset's test split).")
 @click.option("--base", "base", required=True, metavar="NAME=DIR", help="The run with the reference sentences.")

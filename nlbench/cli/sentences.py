@@ -8,12 +8,12 @@ from nlbench.cli import register
 
 
 @click.command("sentences")
-@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (e.g. synth, tnl2k).")
+@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
 @click.option("--root", type=click.Path(file_okay=False), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
 @click.option("--split", help="Dataset split (default: the dataset's test split).")
 @click.option("--variant", default="original", show_default=True,
-              help="original (the dataset's sentences), or a variant the dataset generates; synth: paraphrase, "
-                   "minimal, ambiguous, distractor, relational.")
+              help="original (the dataset's sentences), or a variant the dataset generates (its plugin's "
+                   "`variants`; the embedded benchmark: paraphrase, minimal, ambiguous, distractor, relational).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Sentence file to write: .json, else CSV.")
 def sentences_cmd(dataset, root, split, variant, out) -> None:
     """Write a sentence file for 'nlbench run --sentences'.
