@@ -94,12 +94,9 @@ def format_table(result) -> str:
         if t.auc_ci95 is not None:
             auc += f" [{_fmt(t.auc_ci95[0])}, {_fmt(t.auc_ci95[1])}]"
         rows.append((name, auc, _fmt(t.op50), _fmt(t.op75), _fmt(t.precision), _fmt(t.norm_precision), str(len(t.sequence_names))))
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    return "\n".join(lines)
+    from nlbench.textable import text_table
+
+    return text_table(rows, header, right=range(1, len(header)), rule=True)
 
 
 @click.command("eval")

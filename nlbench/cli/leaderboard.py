@@ -79,12 +79,9 @@ def leaderboard_cmd(
     if not rows:
         click.echo(f"no {source} entries for {dataset}")
         return
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    numeric = {0} | set(range(3, len(header) - 1))
-    for row in (header, *rows):
-        click.echo(
-            "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
-        )
+    from nlbench.textable import text_table
+
+    click.echo(text_table(rows, header, right={0} | set(range(3, len(header) - 1))))
     for path in (json_out, csv_out):
         if path:
             click.echo(f"wrote {path}")

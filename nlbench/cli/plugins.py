@@ -6,12 +6,12 @@ import click
 
 from nlbench.cli import register
 from nlbench.registry import DATASET_GROUP, TRACKER_GROUP, describe
+from nlbench.textable import text_table
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
-    width = max((len(n) for n, _ in rows), default=0)
-    for name, text in rows:
-        click.echo(f"  {name.ljust(width)}  {text}")
+    if rows:
+        click.echo(text_table(rows, indent="  "))
 
 
 @click.command("trackers")

@@ -25,6 +25,7 @@ import numpy as np
 
 from nlbench.boxtext import RowError, parse_box_lines, parse_boxes_fast
 from nlbench.errors import DatasetError
+from nlbench.textable import text_table
 
 #: SHA-256 of the official sequence lists: sorted names joined by "\n" with a final "\n" (eval-spec §3).
 #: ``lasot_ext`` is computed here from the 15 x 10 names of eval-spec §3.2 (the spec gives no digest).
@@ -345,10 +346,8 @@ class VerifyReport:
             out.write(f"  list SHA-256 {self.list_sha256[:16]}… {match} the official {self.official_sha256[:16]}…\n")
         counts = self.counts()
         if counts:
-            width = max(len(k) for k in counts)
-            out.write(f"  {'problem'.ljust(width)}  count\n")
-            for kind, count in counts.items():
-                out.write(f"  {kind.ljust(width)}  {count:5d}\n")
+            table = [(kind, f"{count:5d}") for kind, count in counts.items()]
+            out.write(text_table(table, ("problem", "count"), right={1}, indent="  ") + "\n")
             out.write("  examples:\n")
             for kind in counts:
                 shown = [p for p in self.problems if p.kind == kind][:examples]

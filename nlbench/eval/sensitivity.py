@@ -22,6 +22,7 @@ from nlbench.eval.evaluate import evaluate
 from nlbench.eval.statistics import PairedComparison, paired_comparison
 from nlbench.grounding import grounding_ious
 from nlbench.store.parse_cache import read_result_file
+from nlbench.textable import text_table
 from nlbench.types import Sequence
 
 #: a sequence flips when the variant's first-frame grounding fails (IoU <= 0.5) where the base's succeeded ...
@@ -215,10 +216,7 @@ def format_sensitivity(result: SensitivityResult) -> str:
                      f"{num(c.mean_difference, True)} [{num(c.ci95[0], True)}, {num(c.ci95[1], True)}]",
                      f"{c.wilcoxon_p:.3g}", num(v.delta_precision, True), num(v.delta_grounding, True),
                      f"{len(v.flips)}/{len(v.sequence_auc)}"))
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines = [text_table(rows, header, right=range(1, len(header)), rule=True)]
     for v in result.variants:
         if v.flips:
             lines.append(f"\nflipped with {v.label} (grounding IoU <= {GROUNDING_SUCCESS_IOU} or AUC drop > "

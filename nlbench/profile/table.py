@@ -8,6 +8,7 @@ from typing import Any
 
 from nlbench.errors import ResultFormatError
 from nlbench.profile.profiler import ProfileResult
+from nlbench.textable import text_table
 
 
 def _giga(value: float | None) -> str:
@@ -26,7 +27,7 @@ def format_table(result: ProfileResult) -> str:
     """Rows: per phase MACs (paper rule), published FLOPs, true FLOPs, latency median/p90, published time;
     then the parameters (paper rule, published, all). Returns the text; the caller prints it."""
     header = ("phase", "MACs (thop rule)", "paper", "FLOPs (true)", "latency median", "p90", "n", "paper time")
-    rows = [header]
+    rows = []
     for name, phase in result.phases.items():
         lat = phase.latency
         rows.append(
@@ -41,12 +42,8 @@ def format_table(result: ProfileResult) -> str:
                 _ms(phase.paper.latency_ms),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [f"{result.tracker}  (device {result.device}, {result.device_name}, {result.dtype}, warm-up {result.warmup})"]
-    for index, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines.append(text_table(rows, header, right=range(1, len(header)), rule=True))
     lines.append(
         f"params: thop rule {_mega(result.params_paper)} (paper {_mega(result.paper.params)}), "
         f"all parameters {_mega(result.params_total)}"

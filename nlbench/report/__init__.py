@@ -2,9 +2,11 @@
 
 Public API::
 
+    from nlbench.registry import dataset_names
     from nlbench.report import write_report, build_leaderboard
-    paths = write_report("reports/paper", ["otb99", "lasot", "tnl2k"], include_reported=True)
-    board = build_leaderboard("lasot", source="all")
+    tracking = dataset_names(kind="tracking")           # any registered datasets
+    paths = write_report("reports/paper", tracking, include_reported=True)
+    board = build_leaderboard(tracking[0], source="all")
 """
 
 from __future__ import annotations

@@ -1,0 +1,34 @@
+"""Plain-text tables for the terminal: the one column-width implementation the CLI verbs share."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+
+def text_table(
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str] | None = None,
+    right: Container[int] = (),
+    rule: bool = False,
+    indent: str = "",
+    gap: str = "  ",
+) -> str:
+    """Columns padded to their widest cell, separated by ``gap``; columns in ``right`` right-aligned.
+
+    ``header`` (if any) is the first line, followed by a line of dashes when ``rule``.  Trailing
+    spaces are stripped, so a left-aligned last column may hold text of any length.
+    """
+    lines_in = [tuple(header)] if header is not None else []
+    lines_in += [tuple(r) for r in rows]
+    if not lines_in:
+        return ""
+    widths = [max(len(r[i]) for r in lines_in) for i in range(len(lines_in[0]))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return (indent + gap.join(padded)).rstrip()
+
+    out = [line(r) for r in lines_in]
+    if header is not None and rule:
+        out.insert(1, (indent + gap.join("-" * w for w in widths)).rstrip())
+    return "\n".join(out)
