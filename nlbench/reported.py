@@ -232,3 +232,14 @@ def reported_costs(folder: Path | None = None) -> dict[str, dict[str, tuple[floa
 def reported_datasets(folder: Path | None = None) -> list[str]:
     """Datasets with at least one published score, sorted."""
     return sorted({v.dataset for v in load_reported(folder) if v.dataset and v.metric in SCORE_METRICS})
+
+
+def reported_value(
+    tracker: str, metric: str, table: str, dataset: str | None = None, folder: Path | None = None
+) -> ReportedValue | None:
+    """The one published number of ``tracker`` (canonical or alias) for ``metric`` in ``table``; None if absent."""
+    name = canonical_name(tracker, folder)
+    for value in load_reported(folder):
+        if (value.tracker, value.metric, value.table, value.dataset) == (name, metric, table, dataset):
+            return value
+    return None

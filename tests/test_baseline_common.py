@@ -189,33 +189,37 @@ def test_vltvg_style_checkpoint_with_argparse_namespace_loads(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("plugin_name", "variant"),
+    ("plugin_name", "package", "variant"),
     [
-        ("stark-st101", None),  # profile_spec's default variant is Table 2's st101 / 384 / r50
-        ("stark-st50", "st50"),
-        ("ostrack-384", None),
-        ("ostrack-256", "256"),
-        ("vltvg", None),
-        ("vltvg-r101", "r101"),
+        ("stark-st101", "stark", "st101"),  # the first row of each variant table is Table 2's configuration
+        ("stark-st50", "stark", "st50"),
+        ("ostrack-384", "ostrack", "384"),
+        ("ostrack-256", "ostrack", "256"),
+        ("vltvg", "vltvg", "r50"),
+        ("vltvg-r101", "vltvg", "r101"),
     ],
 )
-def test_each_plugin_profiles_its_own_variant(plugin_name: str, variant: str | None, monkeypatch) -> None:
+def test_each_plugin_profiles_its_own_variant(plugin_name: str, package: str, variant: str, monkeypatch) -> None:
     import importlib
 
     from nlbench.registry import get_tracker
 
     plugin = get_tracker(plugin_name)
-    package = plugin.build.__module__.split(".")[1]
     profiling = importlib.import_module(f"nlbench_trackers.{package}.profiling")
+    variants = importlib.import_module(f"nlbench_trackers.{package}.variants").VARIANTS
+    assert variants[variant].name == plugin_name
     seen: dict[str, object] = {}
 
     def fake(variant: str | None = None, seed: int = 0, **options) -> str:
         seen.update(variant=variant, seed=seed)
         return "spec"
 
-    monkeypatch.setattr(profiling, "profile_spec", fake)  # the per-variant helpers forward to profile_spec
+    monkeypatch.setattr(profiling, "profile_spec", fake)
     assert plugin.profile(seed=3) == "spec"
     assert seen == {"variant": variant, "seed": 3}
+    # the record is the table's row: description and checkpoint help are not typed twice
+    assert plugin.description == variants[variant].description
+    assert plugin.checkpoint_help == variants[variant].checkpoint_help
 
 
 def test_box_trackers_refuse_sentences_only_and_tracking_before_initialize() -> None:

@@ -13,12 +13,14 @@ Separated pipelines take the grounding phase from the grounder and the tracking 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 import torch
 from torch import nn
 
 from nlbench.profile.macs import MacRule
+from nlbench.reported import ReportedDataError, reported_value
 
 PHASES = ("grounding", "tracking")
 
@@ -104,11 +106,35 @@ class ProfileSpec:
                 raise ValueError(f"{self.name}: paper_params_from names missing phase '{phase_name}'")
 
 
-#: Table 2's parameter totals of the separated pipelines (JointNLT CVPR 2023; thop 0.0.31 counts).
-PUBLISHED_PIPELINE_PARAMS: Mapping[tuple[str, str], float] = {
-    ("vltvg", "stark-st101"): 169.8e6,
-    ("vltvg", "ostrack-384"): 214.7e6,
-}
+#: Units of Table 2's cost columns in ``results/reported`` and the factor to this module's units (MACs, ms, count).
+_TABLE2_SCALE = {"GMAC": Decimal(10) ** 9, "ms": Decimal(1), "M": Decimal(10) ** 6}
+
+
+def _table2(row: str, metric: str) -> tuple[float | None, str]:
+    value = reported_value(row, metric, "Table 2")
+    if value is None:
+        return None, ""
+    if value.unit not in _TABLE2_SCALE:
+        raise ReportedDataError(f"Table 2 {row} {metric}: unit {value.unit!r} is not one of {sorted(_TABLE2_SCALE)}")
+    return float(value.value * _TABLE2_SCALE[value.unit]), f"{value.source}, {value.tracker}"
+
+
+def table2_phase(row: str | None, phase: str) -> PaperFigures:
+    """Table 2's thop MACs and RTX 3090 latency of ``phase`` in row ``row`` (read from ``results/reported``)."""
+    if row is None:
+        return PaperFigures()
+    macs, source = _table2(row, f"flops_{phase}")
+    latency, _ = _table2(row, f"time_{phase}")
+    return PaperFigures(macs=macs, latency_ms=latency, source=f"{source}: thop 0.0.31 MACs, RTX 3090 ms" if source else "")
+
+
+def table2_params(row: str | None) -> PaperFigures:
+    """Table 2's parameter total of row ``row`` (thop 0.0.31 counts; read from ``results/reported``)."""
+    if row is None:
+        return PaperFigures()
+    params, source = _table2(row, "params_total")
+    return PaperFigures(params=params, source=source)
+
 
 
 def compose(grounder: ProfileSpec, tracker: ProfileSpec) -> ProfileSpec:
@@ -122,7 +148,6 @@ def compose(grounder: ProfileSpec, tracker: ProfileSpec) -> ProfileSpec:
             raise ValueError(f"'{spec.name}' has no {phase} phase to compose")
     ground = replace(grounder.phases["grounding"], model_name="grounder")
     track = replace(tracker.phases["tracking"], model_name="tracker")
-    published = PUBLISHED_PIPELINE_PARAMS.get((grounder.name, tracker.name))
     return ProfileSpec(
         name=f"{grounder.name}+{tracker.name}",
         models={
@@ -131,6 +156,6 @@ def compose(grounder: ProfileSpec, tracker: ProfileSpec) -> ProfileSpec:
         },
         phases={"grounding": ground, "tracking": track},
         paper_params_from=("grounding", "tracking"),
-        paper=PaperFigures(params=published, source="JointNLT (CVPR 2023) Table 2" if published else ""),
+        paper=table2_params(f"{grounder.name}+{tracker.name}"),  # Table 2 rows of the registry's pipelines
         seed=grounder.seed,
     )

@@ -1,16 +1,48 @@
-"""The ``build`` plumbing shared by the baseline plugins: checkpoint or random weights, device, eval mode."""
+"""The shared factory of the baseline plugins: a variant table per model family and one way to build from it.
+
+Each family (``vltvg``, ``stark``, ``ostrack``) lists its variants once, in ``<family>/variants.py``: registry
+name, model config, checkpoint help, profile key and the Table 2 row its published figures are filed under
+(``results/reported/``). :func:`baseline_plugin` turns one variant into the ``TrackerPlugin`` the entry point
+names; ``build`` loads the checkpoint strictly (or random weights with ``-o random_weights=true``), moves the
+network to the device and wraps it in the family's test-time tracker or grounder.
+"""
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import torch
 from torch import nn
 
 from nlbench.errors import CheckpointError
+from nlbench.types import TrackerPlugin
 from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One registered variant of a model family."""
+
+    name: str  # registry name, e.g. "stark-st101"
+    key: str  # the family's short name for it, e.g. "st101" (``profile_spec(variant=key)``)
+    config: Any  # the family's frozen model config
+    description: str
+    checkpoint_help: str
+    #: the Table 2 row (``results/reported``) whose figures for this family's phase are this variant's; None: none
+    paper_row: str | None = None
+    #: family-specific settings of the test-time wrapper (e.g. STARK's template update intervals)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def variant_table(*variants: Variant) -> dict[str, Variant]:
+    """``{key: variant}`` in the given order; the first variant is the family's default (Table 2's)."""
+    table = {v.key: v for v in variants}
+    if len(table) != len(variants) or len({v.name for v in variants}) != len(variants):
+        raise ValueError("variant keys and names must be unique within a family")
+    return table
 
 
 def prepare_model(
@@ -22,7 +54,7 @@ def prepare_model(
 ) -> nn.Module:
     """Build ``factory()`` and load ``checkpoint`` strictly; random weights only when ``options['random_weights']``.
 
-    The checkpoint requirement, and that the file is a checkpoint, are checked before the (large) model is built.
+    The checkpoint requirement, and that the file is one, are checked before the (large) model is built.
     """
     if checkpoint is None and not options.get("random_weights"):
         raise CheckpointError(f"{name} needs its official weights. {checkpoint_help}")
@@ -37,13 +69,51 @@ def torch_device(device: str | torch.device) -> torch.device:
     return device if isinstance(device, torch.device) else torch.device(device)
 
 
-def lazy_profile(package: str, function: str = "profile_spec") -> Callable[..., Any]:
-    """``TrackerPlugin.profile``: imports ``nlbench_trackers.<package>.profiling`` only when profiling runs
-    and forwards the options to its ``function`` (one per variant, e.g. ``profile_spec_st50``)."""
+@dataclass(frozen=True)
+class BaselineBuild:
+    """``TrackerPlugin.build`` of one variant: weights, device, eval mode, then the family's wrapper."""
 
-    def profile(**options: Any) -> Any:
-        module = importlib.import_module(f"nlbench_trackers.{package}.profiling")
-        return getattr(module, function)(**options)
+    variant: Variant
+    network: Callable[[Any], nn.Module]  # config -> the network
+    wrap: Callable[[nn.Module, torch.device, Variant, dict[str, Any]], Any]  # -> tracker or grounder
 
-    profile.__doc__ = f"Profiling description from nlbench_trackers.{package}.profiling.{function}."
-    return profile
+    def __call__(self, checkpoint: str | Path | None = None, device: str = "cpu", **options: Any) -> Any:
+        dev = torch_device(device)
+        variant = self.variant
+        model = prepare_model(lambda: self.network(variant.config), checkpoint, options, variant.name,
+                              variant.checkpoint_help)
+        return self.wrap(model.to(dev), dev, variant, options)
+
+
+@dataclass(frozen=True)
+class LazyProfile:
+    """``TrackerPlugin.profile``: imports ``nlbench_trackers.<package>.profiling`` only when profiling runs and
+    calls its ``profile_spec(variant=key, **options)``."""
+
+    package: str
+    key: str
+
+    def __call__(self, **options: Any) -> Any:
+        module = importlib.import_module(f"nlbench_trackers.{self.package}.profiling")
+        return module.profile_spec(variant=self.key, **options)
+
+
+def baseline_plugin(
+    package: str,
+    variant: Variant,
+    network: Callable[[Any], nn.Module],
+    wrap: Callable[[nn.Module, torch.device, Variant, dict[str, Any]], Any],
+    modes: tuple[str, ...],
+    grounder: bool = False,
+) -> TrackerPlugin:
+    """The ``TrackerPlugin`` record of ``variant`` (official weights required; ``random_weights`` for tests)."""
+    return TrackerPlugin(
+        name=variant.name,
+        description=variant.description,
+        build=BaselineBuild(variant, network, wrap),
+        modes=modes,
+        grounder=grounder,
+        needs_checkpoint=True,
+        checkpoint_help=variant.checkpoint_help,
+        profile=LazyProfile(package, variant.key),
+    )

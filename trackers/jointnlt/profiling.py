@@ -14,11 +14,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec
+from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_params, table2_phase
 
 from .config import CONFIGS, JOINTNLT_SWIN_B, JointNLTConfig
 
-PAPER_SOURCE = "JointNLT (CVPR 2023) Table 2: thop 0.0.31 MACs, RTX 3090 ms"
+#: The Table 2 row (``results/reported``) of the official configuration.
+PAPER_ROW = "JointNLT"
 
 
 def _image(g: torch.Generator, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,6 +74,7 @@ def profile_spec(config: str | JointNLTConfig = JOINTNLT_SWIN_B, seed: int = 0, 
 
     cfg = CONFIGS[config] if isinstance(config, str) else config
     official = cfg == JOINTNLT_SWIN_B
+    row = PAPER_ROW if official else None
     model = JointNLT(cfg)
     build_inputs = make_inputs(cfg)
     grounding = PhaseSpec(
@@ -84,7 +86,7 @@ def profile_spec(config: str | JointNLTConfig = JOINTNLT_SWIN_B, seed: int = 0, 
             "BERT + search backbone + relation encoder + target decoder + head + RoI "
             f"({cfg.search_size}² image, {cfg.max_query_len} tokens, zero template slot), as the paper"
         ),
-        paper=PaperFigures(macs=34.9e9, latency_ms=34.8, source=PAPER_SOURCE) if official else PaperFigures(),
+        paper=table2_phase(row, "grounding"),
     )
     tracking = PhaseSpec(
         model_name="jointnlt",
@@ -96,14 +98,14 @@ def profile_spec(config: str | JointNLTConfig = JOINTNLT_SWIN_B, seed: int = 0, 
             f"{cfg.template_size}² template backbone pass (the original's thop call); latency excludes the "
             "cached text and template (the original's forward_test)"
         ),
-        paper=PaperFigures(macs=42.0e9, latency_ms=25.3, source=PAPER_SOURCE) if official else PaperFigures(),
+        paper=table2_phase(row, "tracking"),
     )
     return ProfileSpec(
         name=cfg.name if not official else "jointnlt",
         models={"jointnlt": model},
         phases={"grounding": grounding, "tracking": tracking},
         paper_params_from=("grounding",),
-        paper=PaperFigures(params=153.0e6, source=PAPER_SOURCE) if official else PaperFigures(),
+        paper=table2_params(row),
         seed=seed,
     )
 

@@ -13,12 +13,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec
+from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_phase
 
-from .model import OSTRACK_256_CONFIG, OSTRACK_384_CONFIG, OSTrack, OSTrackConfig
-
-PAPER_SOURCE = "JointNLT (CVPR 2023) Table 2 (VLTVG+OSTrack column): thop 0.0.31 MACs, RTX 3090 ms"
-VARIANTS: dict[str, OSTrackConfig] = {"384": OSTRACK_384_CONFIG, "256": OSTRACK_256_CONFIG}
+from .model import OSTrack, OSTrackConfig
+from .variants import VARIANTS
 
 
 def make_inputs(config: OSTrackConfig):
@@ -38,8 +36,7 @@ def profile_spec(variant: str = "384", seed: int = 0, **_options: Any) -> Profil
     """OSTrack-CE's ProfileSpec; ``variant`` '384' (Table 2's tracker) or '256'. Random weights."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown OSTrack variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    config = VARIANTS[variant]
-    name = f"ostrack-{variant}"
+    config, name = VARIANTS[variant].config, VARIANTS[variant].name
     tracking = PhaseSpec(
         model_name=name,
         make_inputs=make_inputs(config),
@@ -49,7 +46,7 @@ def profile_spec(variant: str = "384", seed: int = 0, **_options: Any) -> Profil
             f"{config.search_size}² search (the template is re-encoded every frame) + centre head; "
             "no CE template mask, as OSTrack's profile_model.py"
         ),
-        paper=PaperFigures(macs=48.3e9, latency_ms=8.3, source=PAPER_SOURCE) if variant == "384" else PaperFigures(),
+        paper=table2_phase(VARIANTS[variant].paper_row, "tracking"),
     )
     return ProfileSpec(
         name=name,
@@ -58,7 +55,3 @@ def profile_spec(variant: str = "384", seed: int = 0, **_options: Any) -> Profil
         paper_params_from=("tracking",),
         seed=seed,
     )
-
-
-def profile_spec_256(seed: int = 0, **options: Any) -> ProfileSpec:
-    return profile_spec("256", seed=seed, **options)

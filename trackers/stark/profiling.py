@@ -15,12 +15,10 @@ import torch
 from torch import nn
 
 from nlbench.profile.macs import STARK_RULES
-from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec
+from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_phase
 
-from .model import ST50, ST101, StarkConfig, StarkST
-
-PAPER_SOURCE = "JointNLT (CVPR 2023) Table 2 (VLTVG+STARK column): thop 0.0.31 MACs, RTX 3090 ms"
-VARIANTS: dict[str, StarkConfig] = {"st101": ST101, "st50": ST50}
+from .model import StarkConfig, StarkST
+from .variants import VARIANTS
 
 
 def _image(g: torch.Generator, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,8 +51,7 @@ def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> Prof
     """STARK-ST's ProfileSpec; ``variant`` 'st101' (Table 2's tracker) or 'st50'. Random weights."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown STARK variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    config = VARIANTS[variant]
-    name = f"stark-{variant}"
+    config, name = VARIANTS[variant].config, VARIANTS[variant].name
     tracking = PhaseSpec(
         model_name=name,
         make_inputs=make_inputs(config),
@@ -67,7 +64,7 @@ def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> Prof
             "template features + corner and score heads; template backbone passes and the dynamic-template "
             "refresh excluded (STARK's profile_model.py; MACs with STARK's MHA rule)"
         ),
-        paper=PaperFigures(macs=20.4e9, latency_ms=22.9, source=PAPER_SOURCE) if variant == "st101" else PaperFigures(),
+        paper=table2_phase(VARIANTS[variant].paper_row, "tracking"),
     )
     return ProfileSpec(
         name=name,
@@ -76,7 +73,3 @@ def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> Prof
         paper_params_from=("tracking",),
         seed=seed,
     )
-
-
-def profile_spec_st50(seed: int = 0, **options: Any) -> ProfileSpec:
-    return profile_spec("st50", seed=seed, **options)

@@ -13,12 +13,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec
+from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_phase
 
-from .model import VLTVG, VLTVG_R50_CONFIG, VLTVG_R101_CONFIG, VLTVGConfig
-
-PAPER_SOURCE = "JointNLT (CVPR 2023) Table 2 (VLTVG columns): thop 0.0.31 MACs, RTX 3090 ms"
-VARIANTS: dict[str, VLTVGConfig] = {"r50": VLTVG_R50_CONFIG, "r101": VLTVG_R101_CONFIG}
+from .model import VLTVG, VLTVGConfig
+from .variants import VARIANTS
 
 
 def make_inputs(config: VLTVGConfig):
@@ -42,8 +40,7 @@ def profile_spec(variant: str = "r50", seed: int = 0, **_options: Any) -> Profil
     """VLTVG's ProfileSpec; ``variant`` 'r50' (Table 2's grounder) or 'r101'. Random weights."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown VLTVG variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    config = VARIANTS[variant]
-    name = "vltvg" if variant == "r50" else f"vltvg-{variant}"
+    config, name = VARIANTS[variant].config, VARIANTS[variant].name
     grounding = PhaseSpec(
         model_name=name,
         make_inputs=make_inputs(config),
@@ -52,7 +49,7 @@ def profile_spec(variant: str = "r50", seed: int = 0, **_options: Any) -> Profil
             f"ResNet + visual encoder on the {config.image_size}² image, BERT ({config.query_len} "
             "tokens, pooler included as it runs) + verification/context encoder + 6-stage decoder + box MLP"
         ),
-        paper=PaperFigures(macs=39.6e9, latency_ms=28.2, source=PAPER_SOURCE) if variant == "r50" else PaperFigures(),
+        paper=table2_phase(VARIANTS[variant].paper_row, "grounding"),
     )
     return ProfileSpec(
         name=name,
@@ -61,7 +58,3 @@ def profile_spec(variant: str = "r50", seed: int = 0, **_options: Any) -> Profil
         paper_params_from=("grounding",),
         seed=seed,
     )
-
-
-def profile_spec_r101(seed: int = 0, **options: Any) -> ProfileSpec:
-    return profile_spec("r101", seed=seed, **options)
