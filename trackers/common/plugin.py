@@ -45,6 +45,42 @@ def variant_table(*variants: Variant) -> dict[str, Variant]:
     return table
 
 
+def pick(table: Mapping[str, Variant], key: str, family: str) -> Variant:
+    """``table[key]``, or a ValueError listing the family's variants."""
+    if key not in table:
+        raise ValueError(f"unknown {family} variant {key!r}; expected one of {sorted(table)}")
+    return table[key]
+
+
+def variant_profile(
+    variant: Variant,
+    phase: str,
+    model: nn.Module,
+    make_inputs: Callable[..., Any],
+    counts: tuple[Any, ...],
+    includes: str,
+    seed: int = 0,
+) -> Any:
+    """The ``ProfileSpec`` of a single-phase baseline variant: one model (random weights), the original's counted
+    calls, and the Table 2 figures of ``variant.paper_row`` read from ``results/reported``."""
+    from nlbench.profile.spec import PhaseSpec, ProfileSpec, table2_phase
+
+    spec_phase = PhaseSpec(
+        model_name=variant.name,
+        make_inputs=make_inputs,
+        counts=counts,
+        includes=includes,
+        paper=table2_phase(variant.paper_row, phase),
+    )
+    return ProfileSpec(
+        name=variant.name,
+        models={variant.name: model},
+        phases={phase: spec_phase},
+        paper_params_from=(phase,),
+        seed=seed,
+    )
+
+
 def prepare_model(
     factory: Callable[[], nn.Module],
     checkpoint: str | Path | None,

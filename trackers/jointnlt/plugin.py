@@ -134,27 +134,21 @@ def _profile_tiny(**kwargs: Any):
     return profile_spec_tiny(**kwargs)
 
 
-JOINTNLT = TrackerPlugin(
-    name="jointnlt",
-    description="JointNLT (CVPR 2023), official Swin-B weights: joint grounding and tracking from a sentence.",
-    build=build_official,
-    modes=("nl", "nl+bb"),
-    grounder=True,
-    needs_checkpoint=True,
-    checkpoint_help=OFFICIAL_CHECKPOINT_HELP,
-    default_mode="nl",
-    profile=_profile,
-)
+def _record(name: str, description: str, build: Any, checkpoint_help: str, profile: Any,
+            default_checkpoint: Path | None = None) -> TrackerPlugin:
+    """Both JointNLT plugins ground and track from a sentence (NL) or a sentence and a box (NL+BB)."""
+    return TrackerPlugin(name=name, description=description, build=build, modes=("nl", "nl+bb"), grounder=True,
+                         needs_checkpoint=default_checkpoint is None, checkpoint_help=checkpoint_help,
+                         default_mode="nl", profile=profile, default_checkpoint=default_checkpoint)
 
-JOINTNLT_TINY = TrackerPlugin(
-    name="jointnlt-tiny",
-    description="A small JointNLT (Swin 32-dim, 2-layer BERT) trained on the synth benchmark; ships with nlbench.",
-    build=build_tiny,
-    modes=("nl", "nl+bb"),
-    grounder=True,
-    needs_checkpoint=False,
-    checkpoint_help=TINY_CHECKPOINT_HELP,
-    default_mode="nl",
-    profile=_profile_tiny,
-    default_checkpoint=TINY_WEIGHTS,
+
+JOINTNLT = _record(
+    "jointnlt",
+    "JointNLT (CVPR 2023), official Swin-B weights: joint grounding and tracking from a sentence.",
+    build_official, OFFICIAL_CHECKPOINT_HELP, _profile,
+)
+JOINTNLT_TINY = _record(
+    "jointnlt-tiny",
+    "A small JointNLT (Swin 32-dim, 2-layer BERT) trained on the synth benchmark; ships with nlbench.",
+    build_tiny, TINY_CHECKPOINT_HELP, _profile_tiny, default_checkpoint=TINY_WEIGHTS,
 )

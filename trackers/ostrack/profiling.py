@@ -13,7 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_phase
+from nlbench.profile.spec import CountPass, ProfileSpec
+from nlbench_trackers.common.plugin import pick, variant_profile
 
 from .model import OSTrack, OSTrackConfig
 from .variants import VARIANTS
@@ -34,24 +35,18 @@ def _forward(model: nn.Module, x: dict[str, Any]) -> Any:
 
 def profile_spec(variant: str = "384", seed: int = 0, **_options: Any) -> ProfileSpec:
     """OSTrack-CE's ProfileSpec; ``variant`` '384' (Table 2's tracker) or '256'. Random weights."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown OSTrack variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    config, name = VARIANTS[variant].config, VARIANTS[variant].name
-    tracking = PhaseSpec(
-        model_name=name,
-        make_inputs=make_inputs(config),
+    chosen = pick(VARIANTS, variant, "OSTrack")
+    config = chosen.config
+    return variant_profile(
+        chosen,
+        "tracking",
+        OSTrack(config),
+        make_inputs(config),
         counts=(CountPass(run=_forward, label="model(template, search)"),),
         includes=(
             f"ViT-B with candidate elimination over the {config.template_size}² template and "
             f"{config.search_size}² search (the template is re-encoded every frame) + centre head; "
             "no CE template mask, as OSTrack's profile_model.py"
         ),
-        paper=table2_phase(VARIANTS[variant].paper_row, "tracking"),
-    )
-    return ProfileSpec(
-        name=name,
-        models={name: OSTrack(config)},
-        phases={"tracking": tracking},
-        paper_params_from=("tracking",),
         seed=seed,
     )

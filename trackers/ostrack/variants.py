@@ -1,9 +1,13 @@
-"""OSTrack's variants, listed once: config, checkpoint help, profile key and Table 2 row."""
+"""OSTrack's variants, one row each: config, checkpoint help, profile key and Table 2 row."""
 
 from __future__ import annotations
 
 from nlbench_trackers.common.plugin import Variant, variant_table
 from nlbench_trackers.ostrack.model import OSTRACK_256_CONFIG, OSTRACK_384_CONFIG
+
+
+def _description(size: str) -> str:
+    return f"OSTrack-{size} (ECCV 2022) one-stream ViT-B tracker with candidate elimination, box-initialised"
 
 
 def _help(config_name: str) -> str:
@@ -14,20 +18,9 @@ def _help(config_name: str) -> str:
     )
 
 
+#: The first row is Table 2's tracker (JointNLT CVPR 2023, the VLTVG+OSTrack row).
 VARIANTS = variant_table(
-    Variant(
-        name="ostrack-384",
-        key="384",
-        config=OSTRACK_384_CONFIG,
-        description="OSTrack-384 (ECCV 2022) one-stream ViT-B tracker with candidate elimination, box-initialised",
-        checkpoint_help=_help("vitb_384_mae_ce_32x4_ep300"),
-        paper_row="VLTVG+OSTrack",
-    ),
-    Variant(
-        name="ostrack-256",
-        key="256",
-        config=OSTRACK_256_CONFIG,
-        description="OSTrack-256 (ECCV 2022) one-stream ViT-B tracker with candidate elimination, box-initialised",
-        checkpoint_help=_help("vitb_256_mae_ce_32x4_ep300"),
-    ),
+    Variant("ostrack-384", "384", OSTRACK_384_CONFIG, _description("384"), _help("vitb_384_mae_ce_32x4_ep300"),
+            paper_row="VLTVG+OSTrack"),
+    Variant("ostrack-256", "256", OSTRACK_256_CONFIG, _description("256"), _help("vitb_256_mae_ce_32x4_ep300")),
 )

@@ -15,7 +15,8 @@ import torch
 from torch import nn
 
 from nlbench.profile.macs import STARK_RULES
-from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_phase
+from nlbench.profile.spec import CountPass, ProfileSpec
+from nlbench_trackers.common.plugin import pick, variant_profile
 
 from .model import StarkConfig, StarkST
 from .variants import VARIANTS
@@ -49,12 +50,13 @@ def _transformer_call(model: nn.Module, x: dict[str, Any]) -> Any:
 
 def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> ProfileSpec:
     """STARK-ST's ProfileSpec; ``variant`` 'st101' (Table 2's tracker) or 'st50'. Random weights."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown STARK variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    config, name = VARIANTS[variant].config, VARIANTS[variant].name
-    tracking = PhaseSpec(
-        model_name=name,
-        make_inputs=make_inputs(config),
+    chosen = pick(VARIANTS, variant, "STARK")
+    config = chosen.config
+    return variant_profile(
+        chosen,
+        "tracking",
+        StarkST(config),
+        make_inputs(config),
         counts=(
             CountPass(run=_backbone_call, label="backbone(search)"),
             CountPass(run=_transformer_call, rules=STARK_RULES, label="transformer + box head + cls head"),
@@ -64,12 +66,5 @@ def profile_spec(variant: str = "st101", seed: int = 0, **_options: Any) -> Prof
             "template features + corner and score heads; template backbone passes and the dynamic-template "
             "refresh excluded (STARK's profile_model.py; MACs with STARK's MHA rule)"
         ),
-        paper=table2_phase(VARIANTS[variant].paper_row, "tracking"),
-    )
-    return ProfileSpec(
-        name=name,
-        models={name: StarkST(config)},
-        phases={"tracking": tracking},
-        paper_params_from=("tracking",),
         seed=seed,
     )

@@ -13,7 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from nlbench.profile.spec import CountPass, PhaseSpec, ProfileSpec, table2_phase
+from nlbench.profile.spec import CountPass, ProfileSpec
+from nlbench_trackers.common.plugin import pick, variant_profile
 
 from .model import VLTVG, VLTVGConfig
 from .variants import VARIANTS
@@ -38,23 +39,17 @@ def _forward(model: nn.Module, x: dict[str, Any]) -> Any:
 
 def profile_spec(variant: str = "r50", seed: int = 0, **_options: Any) -> ProfileSpec:
     """VLTVG's ProfileSpec; ``variant`` 'r50' (Table 2's grounder) or 'r101'. Random weights."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown VLTVG variant {variant!r}; expected one of {sorted(VARIANTS)}")
-    config, name = VARIANTS[variant].config, VARIANTS[variant].name
-    grounding = PhaseSpec(
-        model_name=name,
-        make_inputs=make_inputs(config),
+    chosen = pick(VARIANTS, variant, "VLTVG")
+    config = chosen.config
+    return variant_profile(
+        chosen,
+        "grounding",
+        VLTVG(config),
+        make_inputs(config),
         counts=(CountPass(run=_forward, label="model(image, mask, words, word_mask)"),),
         includes=(
             f"ResNet + visual encoder on the {config.image_size}² image, BERT ({config.query_len} "
             "tokens, pooler included as it runs) + verification/context encoder + 6-stage decoder + box MLP"
         ),
-        paper=table2_phase(VARIANTS[variant].paper_row, "grounding"),
-    )
-    return ProfileSpec(
-        name=name,
-        models={name: VLTVG(config)},
-        phases={"grounding": grounding},
-        paper_params_from=("grounding",),
         seed=seed,
     )

@@ -1,9 +1,13 @@
-"""VLTVG's variants, listed once: config, checkpoint help, profile key and Table 2 row."""
+"""VLTVG's variants, one row each: config, checkpoint help, profile key and Table 2 row."""
 
 from __future__ import annotations
 
 from nlbench_trackers.common.plugin import Variant, variant_table
 from nlbench_trackers.vltvg.model import VLTVG_R50_CONFIG, VLTVG_R101_CONFIG
+
+
+def _description(name: str, backbone: str) -> str:
+    return f"VLTVG-{backbone} (CVPR 2022) visual grounder, 640 input, BERT; grounds only (compose as {name}+TRACKER)"
 
 
 def _help(backbone: str) -> str:
@@ -14,22 +18,8 @@ def _help(backbone: str) -> str:
     )
 
 
+#: The first row is Table 2's grounder; Table 2 gives VLTVG's grounding figures in both separated rows.
 VARIANTS = variant_table(
-    Variant(
-        name="vltvg",
-        key="r50",
-        config=VLTVG_R50_CONFIG,
-        description="VLTVG-R50 (CVPR 2022) visual grounder, 640 input, BERT; grounds only (compose as vltvg+TRACKER)",
-        checkpoint_help=_help("R50"),
-        paper_row="VLTVG+STARK",  # Table 2 gives VLTVG's grounding figures in both separated rows
-    ),
-    Variant(
-        name="vltvg-r101",
-        key="r101",
-        config=VLTVG_R101_CONFIG,
-        description=(
-            "VLTVG-R101 (CVPR 2022) visual grounder, 640 input, BERT; grounds only (compose as vltvg-r101+TRACKER)"
-        ),
-        checkpoint_help=_help("R101"),
-    ),
+    Variant("vltvg", "r50", VLTVG_R50_CONFIG, _description("vltvg", "R50"), _help("R50"), paper_row="VLTVG+STARK"),
+    Variant("vltvg-r101", "r101", VLTVG_R101_CONFIG, _description("vltvg-r101", "R101"), _help("R101")),
 )
