@@ -45,3 +45,7 @@ class ReportInputError(NlbenchError):
 
 class ReportedDataError(NlbenchError):
     """A file in the reported-numbers folder (``results/reported``) is malformed."""
+
+
+class VisualizationError(NlbenchError):
+    """A picture or video that cannot be made from the inputs (unknown sequence, missing result, bad output)."""

@@ -62,4 +62,5 @@ from nlbench.cli import (  # noqa: E402,F401  (imported for their registration s
     sensitivity,
     sentences,
     train,
+    visualize,
 )

@@ -78,11 +78,15 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="inf/nan in --results files are read as numbers and scored as the reference does (see `nlbench eval --help`); "
     "by default they are an error naming the file and line.",
 )
+@click.option("--qualitative", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="Add a Fig. 5-style figure of N sequences picked from --results, with an MP4 per sequence.")
+@click.option("--qualitative-pick", type=click.Choice(("worst", "disagree", "lost")), default="worst",
+              show_default=True, help="How --qualitative picks sequences (rules: `nlbench visualize --help`).")
 @click.option("--title", default="nlbench report", show_default=True, help="Page title.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 def report_cmd(
     datasets, results, root, eval_json, profiles, grounding, sensitivity, reported, evaluated, store, protocol, scale,
-    allow_non_finite, title, out,
+    allow_non_finite, qualitative, qualitative_pick, title, out,
 ) -> None:
     """Write OUT/index.html, OUT/tables.tex and OUT/plots/ (PNG, PDF, SVG).
 
@@ -92,6 +96,7 @@ def report_cmd(
       nlbench report --dataset tnl2k --results JointNLT@nl=results/raw/tnl2k/jointnlt-nl --reported --out reports/tnl2k
       nlbench report --eval-json lasot.json --profile jointnlt.json --reported --out reports/lasot
       nlbench report --dataset lasot --dataset tnl2k --evaluated --reported --out reports/all
+      nlbench report --dataset synth --results A@nl=runs/a --results B@bb=runs/b --qualitative 3 --out reports/q
     """
     from nlbench.report.writer import write_report
 
@@ -110,6 +115,8 @@ def report_cmd(
         scale=scale,
         allow_non_finite=allow_non_finite,
         sensitivity=sensitivity,
+        qualitative=qualitative,
+        qualitative_pick=qualitative_pick,
     )
     click.echo(f"report: {paths.index_html}")
     click.echo(f"LaTeX:  {paths.tables_tex} (preview: pdflatex {paths.tables_preview_tex.name})")

@@ -255,6 +255,25 @@ def sequence_sentence(name: str, trackers: Sequence[MeasuredTracker]) -> str:
     return " / ".join(f"{sentence} ({', '.join(names)})" for sentence, names in by_sentence.items())
 
 
+def _qualitative(out: Path, datasets: Sequence[str], results: Sequence[str], root: str | Path | None, count: int,
+                 rule: str):
+    """The qualitative figure of the raw ``results`` folders (labelled as in the tables)."""
+    from nlbench.report.inputs import _init_from_manifest, parse_results_spec
+    from nlbench.viz.qualitative import write_qualitative
+
+    if not results or len(datasets) != 1:
+        raise ReportInputError(
+            "--qualitative draws boxes from raw result folders: give --results NAME=DIR and exactly one tracking --dataset"
+        )
+    specs = [parse_results_spec(s) for s in results]
+    folders: dict[str, Path] = {}
+    for name, init, directory in specs:
+        repeated = sum(n == name for n, _, _ in specs) > 1
+        init = init or (_init_from_manifest(directory) if repeated else None)
+        folders[f"{name} [{init or '?'}]" if repeated else name] = directory
+    return write_qualitative(out, datasets[0], folders, count, rule, root=root)
+
+
 def _environment():
     import jinja2
 
@@ -285,6 +304,8 @@ def write_report(
     scale: str = "fraction",
     allow_non_finite: bool = False,
     sensitivity: Sequence[str | Path | Mapping[str, Any]] = (),
+    qualitative: int = 0,
+    qualitative_pick: str = "worst",
 ) -> ReportPaths:
     """Write ``out/index.html``, ``out/tables.tex`` (+ ``tables_preview.tex``) and ``out/plots/*``.
 
@@ -294,6 +315,9 @@ def write_report(
     ``include_reported`` adds the published numbers of ``results/reported``. ``scale`` is the LaTeX/HTML
     comparison unit: ``"fraction"`` (the paper's 0.569) or ``"percent"``. ``sensitivity`` adds a
     "Sensitivity to the sentence" section per ``nlbench sensitivity --json`` result.
+    ``qualitative`` > 0 adds a Fig. 5-style figure of that many sequences picked by ``qualitative_pick``
+    (``worst``, ``disagree`` or ``lost``, see :mod:`nlbench.viz.pick`) from the raw ``results`` folders,
+    with a key-frame strip and an MP4 per sequence under ``out/qualitative/``.
     """
     from nlbench.report import sensitivity as sensitivity_section
     from nlbench import __version__
@@ -344,6 +368,11 @@ def write_report(
     show_costs = bool(profile_data) or (include_reported and bool(set(cost_datasets()) & set(ordered)))
     costs = build_cost_table(profile_data, trackers, include_reported=include_reported) if show_costs else None
     deltas = build_deltas(trackers) if include_reported else []
+    qualitative_figure = (
+        _qualitative(out, tracking_datasets, results, root, qualitative, qualitative_pick) if qualitative > 0 else None
+    )
+    if qualitative_figure is not None and qualitative_figure.figure:
+        written.append(out / qualitative_figure.figure)
     sources: list[str] = []
     if include_reported:
         keys = {reported_key(d) for d in ordered}
@@ -364,6 +393,7 @@ def write_report(
             delta_metrics=("auc", "precision", "norm_precision"),
             grounding=grounding_rows,
             sensitivities=sensitivities,
+            qualitative=qualitative_figure,
             grounding_reported=any(g["reported"] is not None for g in grounding_rows),
             sources=sources,
             fmt=_fmt,
