@@ -15,9 +15,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from nlbench.viz.draw import GAP, compose_figure, compose_strip, layout_for, panel
+from nlbench.viz.draw import GAP, compose_figure, compose_strip, panel
 from nlbench.viz.palette import hex_colour
-from nlbench.viz.render import keyframe_indices, legend, pick_scenes, read_frame, render, tile
+from nlbench.viz.render import keyframe_indices, legend, pick_scenes, render, scene_layout, tile
 from nlbench.viz.writers import write_png
 
 __all__ = ["QualitativeFigure", "QualitativeRow", "write_qualitative"]
@@ -64,7 +64,7 @@ def write_qualitative(
     layout = None
     grounded = False  # a "G" tag is drawn somewhere: the legend explains it
     for rank, (chosen, scene) in enumerate(tqdm(picks, desc="qualitative", unit="seq", disable=not progress), 1):
-        layout = layout_for(read_frame(scene.sequence.frames[scene.frames[0]]).shape, len(scene.tracks), width)
+        layout = scene_layout(scene, width)
         names, colours = [t.name for t in scene.tracks], [t.colour for t in scene.tracks]
         indices = keyframe_indices(scene.frames, keyframes)
         tiles = [tile(scene, i, layout) for i in indices]

@@ -20,10 +20,11 @@ from nlbench.types import Sequence as Seq
 from nlbench.viz.draw import Layout, compose_frame, compose_strip, draw_tile, layout_for, panel
 from nlbench.viz.palette import tracker_colours
 from nlbench.viz.pick import Pick, pick
-from nlbench.viz.tracks import TrackView, frame_ious, load_track
+from nlbench.viz.tracks import TrackView, frame_ious, is_nl_run, load_track, read_run_boxes
 from nlbench.viz.writers import check_suffix, write_gif, write_mp4, write_png
 
-__all__ = ["Rendered", "Scene", "keyframe_indices", "load_scene", "pick_scenes", "render", "visualize"]
+__all__ = ["Rendered", "Scene", "keyframe_indices", "legend", "load_scene", "pick_scenes", "render", "scene_layout", "tile",
+           "visualize"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def pick_scenes(dataset: str, results: Mapping[str, str | Path], rule: str, coun
 
     Only sequences that every results folder holds are considered.
     """
-    from nlbench.store.importer import find_result_files, read_result_file
+    from nlbench.store.importer import find_result_files
     from nlbench.store.manifest import read_manifest
 
     if not results:
@@ -128,16 +129,10 @@ def pick_scenes(dataset: str, results: Mapping[str, str | Path], rule: str, coun
         manifest = read_manifest(Path(directory)) or {}
         any_grounded = False
         for seq in common:
-            path = found[tracker][seq.name][0]
-            boxes = np.full((len(seq), 4), np.nan)
-            values = read_result_file(path)[: len(seq)]
-            boxes[: len(values)] = values
-            ground = path.with_name(f"{path.stem}_ground.txt")
-            if ground.is_file():
-                boxes[0] = read_result_file(ground)[0]
-                any_grounded = True
+            boxes, grounded = read_run_boxes(found[tracker][seq.name][0], len(seq))
+            any_grounded |= grounded is not None
             ious[tracker][seq.name] = frame_ious(boxes, seq)
-        if any_grounded or str(manifest.get("mode", "")).lower() in ("nl", "nl+bb"):
+        if is_nl_run(manifest, any_grounded):
             nl.append(tracker)
     auc = None
     if rule == "worst":
@@ -167,14 +162,14 @@ def keyframe_indices(frames: range, k: int) -> list[int]:
     return [frames[int(p)] for p in dict.fromkeys(positions.tolist())]
 
 
-def _layout(scene: Scene, width: int | None) -> tuple[Layout, np.ndarray]:
-    first = read_frame(scene.sequence.frames[scene.frames[0]])
-    return layout_for(first.shape, len(scene.tracks), width), first
+def scene_layout(scene: Scene, width: int | None) -> Layout:
+    """The layout of the scene's frames (their size read from the first frame shown)."""
+    return layout_for(read_frame(scene.sequence.frames[scene.frames[0]]).shape, len(scene.tracks), width)
 
 
-def tile(scene: Scene, index: int, layout: Layout, frame: np.ndarray | None = None) -> np.ndarray:
+def tile(scene: Scene, index: int, layout: Layout) -> np.ndarray:
     """Frame ``index`` of the scene with the GT box, every tracker's box and their IoU."""
-    frame = read_frame(scene.sequence.frames[index]) if frame is None else frame
+    frame = read_frame(scene.sequence.frames[index])
     gt = scene.sequence.gt[index] if index < len(scene.sequence.gt) else None
     boxes = [
         (t.colour, t.boxes[index], float(t.ious[index]), index == 0 and t.grounded is not None) for t in scene.tracks
@@ -205,7 +200,7 @@ def render(scene: Scene, out: str | Path, width: int | None = None, keyframes: i
     kind = check_suffix(out)
     if width is not None and width < 16:
         raise VisualizationError(f"--width {width}: must be at least 16 pixels")
-    layout, _ = _layout(scene, width)
+    layout = scene_layout(scene, width)
     if kind == ".png":
         tiles = strip_tiles(scene, keyframes, layout)
         row_width = sum(t.shape[1] for t in tiles) + 4 * (len(tiles) - 1)

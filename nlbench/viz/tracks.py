@@ -21,7 +21,7 @@ from nlbench.store.manifest import read_manifest
 from nlbench.types import Sequence
 from nlbench.viz.palette import RGB
 
-__all__ = ["TrackView", "frame_ious", "load_track", "valid_gt"]
+__all__ = ["NL_MODES", "TrackView", "frame_ious", "is_nl_run", "load_track", "read_run_boxes", "valid_gt"]
 
 #: Initialisations that make a run an NL tracker's run.
 NL_MODES = ("nl", "nl+bb")
@@ -40,7 +40,7 @@ class TrackView:
 
     @property
     def is_nl(self) -> bool:
-        return self.grounded is not None or (self.mode or "").lower() in NL_MODES
+        return is_nl_run({"mode": self.mode}, self.grounded is not None)
 
 
 def valid_gt(sequence: Sequence) -> np.ndarray:
@@ -73,6 +73,25 @@ def _aligned(values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def read_run_boxes(path: Path, n_frames: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A result file's boxes aligned to ``n_frames`` frames, with an NL run's grounded box on frame 0.
+
+    Returns (boxes, grounded); grounded is the ``<seq>_ground.txt`` box beside ``path``, or None.
+    """
+    boxes = _aligned(read_result_file(path), n_frames)
+    grounded = None
+    ground_path = path.with_name(f"{path.stem}_ground.txt")
+    if ground_path.is_file():
+        grounded = read_result_file(ground_path)[0]
+        boxes[0] = grounded
+    return boxes, grounded
+
+
+def is_nl_run(manifest: Mapping, has_grounded_box: bool) -> bool:
+    """A run initialised by language: its run.json says so, or it wrote grounded boxes."""
+    return has_grounded_box or str(manifest.get("mode") or "").lower() in NL_MODES
+
+
 def load_track(name: str, directory: str | Path, sequence: Sequence, colour: RGB,
                manifest: Mapping | None = None) -> TrackView:
     """Read ``<seq>.txt`` (and ``<seq>_ground.txt``) of ``sequence`` from a results folder.
@@ -89,12 +108,7 @@ def load_track(name: str, directory: str | Path, sequence: Sequence, colour: RGB
             f"(expected {sequence.name}.txt); run the tracker on it or pick another sequence"
         )
     path = found[0]  # several run ids: the first one is shown
-    boxes = _aligned(read_result_file(path), len(sequence))
-    grounded = None
-    ground_path = path.with_name(f"{path.stem}_ground.txt")
-    if ground_path.is_file():
-        grounded = read_result_file(ground_path)[0]
-        boxes[0] = grounded
+    boxes, grounded = read_run_boxes(path, len(sequence))
     if manifest is None:
         manifest = read_manifest(path.parent) or read_manifest(directory) or {}
     mode = manifest.get("mode")
