@@ -1,7 +1,7 @@
 """How long does drawing a sequence take, next to the time the trackers took to run it?
 
 Renders one 100-frame 256x192 synth sequence with the demo's 5 runs (``nlbench demo`` writes them to
-``results/raw/synth``) to an H.264 MP4 at native size, and to a GIF and a 5-frame PNG strip, in-process
+``results/raw/demo/synth``) to an H.264 MP4 at native size, and to a GIF and a 5-frame PNG strip, in-process
 (imports and the dataset load outside the timing; best of ``--repeat``).  The trackers' time is the sum of
 their ``<seq>_time.txt`` (seconds per frame, as the runner measured them) over the 5 runs.  Also compares
 the two H.264 writers a user could install without a system ffmpeg: PyAV (used) and imageio-ffmpeg.
@@ -9,7 +9,7 @@ the two H.264 writers a user could install without a system ffmpeg: PyAV (used) 
 Usage::
 
     nlbench demo                      # once, for the runs
-    python benchmarks/viz_speed.py [--results results/raw/synth] [--sequence synth_test_0001] [--repeat 3]
+    python benchmarks/viz_speed.py [--results results/raw/demo/synth] [--sequence synth_test_0001] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 RUNS = {  # the demo's runs: display name -> folder under --results
     "JointNLT-tiny [NL]": "jointnlt-tiny-nl",
     "JointNLT-tiny [NL+BB]": "jointnlt-tiny-nl+bb",
-    "JointNLT-tiny+KCF": "jointnlt-tiny+kcf-nl",
+    "JointNLT-tiny+KCF": "jointnlt-tiny-kcf-nl",
     "KCF": "kcf-bb",
     "Static": "static-bb",
 }
@@ -69,7 +69,7 @@ def writer_comparison(frames: list[np.ndarray], folder: Path, repeat: int) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", type=Path, default=Path("results/raw/synth"))
+    parser.add_argument("--results", type=Path, default=Path("results/raw/demo/synth"))
     parser.add_argument("--sequence", default="synth_test_0001")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

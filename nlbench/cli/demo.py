@@ -31,7 +31,9 @@ def demo_cmd(out: Path, results: Path, workers: int, dry_run: bool, quiet: bool)
     on first use and jointnlt-tiny's weights ship with nlbench. The demo runs
     jointnlt-tiny (NL and NL+BB), the separated pipeline jointnlt-tiny+kcf,
     KCF and static on synth test, evaluates them, measures grounding accuracy
-    (ambiguous sentences reported apart) and writes reports/demo/index.html.
+    (ambiguous sentences reported apart), profiles jointnlt-tiny's cost and
+    writes reports/demo/index.html, with a qualitative figure of the 3
+    sequences where an NL run loses the target longest (key frames, videos).
     It is the experiment file experiments/demo.toml; runs resume, so a second
     call only re-evaluates and re-renders.
 
