@@ -168,7 +168,10 @@ def test_demo_alias_is_the_demo_file(tmp_path):
     direct = make_plan(load_experiment(REPO / "experiments" / "demo.toml"))
     assert [r.key for r in alias.runs] == [r.key for r in direct.runs]
     assert [r.run_kwargs()["tracker"] for r in alias.runs] == ["jointnlt-tiny", "jointnlt-tiny", "jointnlt-tiny+kcf", "kcf", "static"]
-    assert [s.verb for s in alias.after_runs] == [s.verb for s in direct.after_runs] == ["eval", "ground", "report"]
+    assert [s.verb for s in alias.after_runs] == [s.verb for s in direct.after_runs] == ["eval", "ground", "profile", "report"]
+    # the demo report: jointnlt-tiny's cost table and the qualitative figure (issue 17)
+    report = " ".join(direct.after_runs[-1].argv())
+    assert "--profile" in report and "--qualitative 3 --qualitative-pick lost" in report
 
 
 @pytest.mark.parametrize("name", ["demo.toml", "jointnlt-cvpr2023.toml", "separated-vs-joint.toml"])
