@@ -44,7 +44,7 @@ def write_results(folder: Path, name: str, boxes: np.ndarray, ground: np.ndarray
         (folder / f"{name}_ground.txt").write_text("\t".join(f"{v:.4f}" for v in ground) + "\n")
 
 
-def _load(root: Path, split: str | None = None, names=None):
+def _load(root: Path, split: str | None = None, names=None, with_frames: bool = True):
     from nlbench.datasets.tnl2k import read_tnl2k_sequences
 
     return read_tnl2k_sequences(Path(root), list(names) if names is not None else None, dataset="vizfix")
