@@ -1,4 +1,7 @@
-"""Run a tracker over a dataset: resumable, shardable, one process or a pool.
+"""Run a tracker over a dataset: resumable, shardable, one process, a pool, batched, or Ray.
+
+``plan_run`` decides what runs (tracker, mode, sequences, manifest, what an earlier run finished); ``run``
+picks an executor from ``nlbench.executors`` and records what each sequence's outcome was.
 
 A sequence's box file is written atomically and last, so its presence means the
 sequence is finished: a re-run skips it, and a run killed at any moment loses at
@@ -11,24 +14,37 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-import cv2
-import numpy as np
 from tqdm.auto import tqdm
 
-from nlbench.errors import DatasetError, NlbenchError
 from nlbench.datasets import load_sequences
 from nlbench.datasets.base import require_frames
+from nlbench.errors import DatasetError, NlbenchError
+from nlbench.executors.batched import build_batched_tracker, run_batched
+from nlbench.executors.job import Job, Outcome, Throughput
+from nlbench.executors.local import run_batched_pool, run_process_pool, run_sequential
+from nlbench.executors.ray import run_on_ray
+from nlbench.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, track_sequence
 from nlbench.registry import get_dataset, get_tracker
 from nlbench.sentences import SentenceFile, apply_sentences, check_names, read_sentence_file
-from nlbench.store.manifest import RunManifest, read_manifest, record_sequence, sha256_file, start_manifest
-from nlbench.store.writer import result_paths, write_sequence_result
+from nlbench.store.manifest import (
+    RunManifest,
+    read_manifest,
+    record_sequence,
+    record_throughput,
+    sha256_file,
+    start_manifest,
+)
+from nlbench.store.writer import result_paths
 from nlbench.types import MODES, Sequence, TrackerPlugin
+
+
+EXECUTORS = ("local", "ray")
+
+__all__ = ["RunPlan", "RunSummary", "plan_run", "run", "read_frame", "track_sequence", "parse_shard", "select_shard"]
 
 
 @dataclass
@@ -71,58 +87,6 @@ def resolve_mode(plugin: TrackerPlugin, mode: str | None) -> str:
     if mode not in plugin.modes:
         raise NlbenchError(f"tracker '{plugin.name}' supports modes {', '.join(plugin.modes)}, not '{mode}'")
     return mode
-
-
-def read_frame(path: Path) -> np.ndarray:
-    """Decode a frame as the originals do: OpenCV, then BGR -> RGB."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise NlbenchError(f"cannot read frame {path}")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def track_sequence(tracker: Any, seq: Sequence, mode: str, frame_bar: bool = False) -> tuple[np.ndarray, list[float], np.ndarray | None]:
-    """Boxes (row 0 = the GT init box, as the original writes it), per-frame seconds, the NL grounded box."""
-    text = seq.language if "nl" in mode else None
-    init_box = seq.gt[0] if "bb" in mode else None
-    boxes = np.zeros((len(seq.frames), 4), dtype=np.float64)
-    times: list[float] = []
-    frame = read_frame(seq.frames[0])
-    start = time.perf_counter()
-    first = tracker.initialize(frame, text, init_box)
-    times.append(time.perf_counter() - start)
-    boxes[0] = seq.gt[0]
-    grounded = np.asarray(first, dtype=np.float64) if mode == "nl" else None
-    frames = seq.frames[1:]
-    for i, path in enumerate(tqdm(frames, desc=seq.name, leave=False, disable=not frame_bar), start=1):
-        frame = read_frame(path)
-        start = time.perf_counter()
-        boxes[i] = tracker.track(frame)
-        times.append(time.perf_counter() - start)
-    return boxes, times, grounded
-
-
-# --- worker-side state: each process builds its tracker once and reuses it for its sequences ---
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(tracker_name: str, checkpoint: Any, device: str, options: dict[str, Any], threads: int | None) -> None:
-    _WORKER["tracker"] = get_tracker(tracker_name).build(checkpoint=checkpoint, device=device, **options)
-    if threads and "torch" in sys.modules:  # only torch trackers care; the others never import it
-        sys.modules["torch"].set_num_threads(threads)
-
-
-def _run_one(seq: Sequence, mode: str, out_dir: Path, frame_bar: bool = False) -> tuple[str, str | None, float]:
-    start = time.perf_counter()
-    try:
-        boxes, times, grounded = track_sequence(_WORKER["tracker"], seq, mode, frame_bar)
-        write_sequence_result(out_dir, seq.name, boxes, times, grounded)
-        error = None
-    except Exception as exc:  # one broken sequence must not end the run
-        error = f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, NlbenchError):
-            error += "\n" + traceback.format_exc(limit=5)
-    return seq.name, error, time.perf_counter() - start
 
 
 #: what must match for finished sequences of an earlier run to count as this run's results
@@ -189,7 +153,32 @@ def _checkpoint_roles(checkpoint: str | dict[str, str] | None) -> dict[str, str]
     return {"model": str(checkpoint)}
 
 
-def run(
+@dataclass
+class RunPlan:
+    """Everything decided before any tracker is built: the hook for options that change what runs."""
+
+    plugin: TrackerPlugin
+    dataset: str
+    mode: str
+    split: str
+    out_dir: Path
+    checkpoint: str | dict[str, str] | None
+    device: str
+    options: dict[str, Any]
+    manifest: RunManifest
+    pending: list[Sequence]  # not finished by an earlier run, in the official order
+    finished: list[Sequence]  # finished by an earlier run (their box files exist)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [seq.name for seq in self.finished]
+
+    def job(self, progress: bool = False) -> Job:
+        return Job(tracker=self.plugin.name, mode=self.mode, out_dir=self.out_dir, checkpoint=self.checkpoint,
+                   device=self.device, options=self.options, progress=progress)
+
+
+def plan_run(
     tracker: str,
     dataset: str,
     root: str | os.PathLike | None = None,
@@ -199,15 +188,11 @@ def run(
     checkpoint: str | dict[str, str] | None = None,
     device: str = "cpu",
     out: str | os.PathLike | None = None,
-    workers: int = 1,
     shard: str | None = None,
     options: dict[str, Any] | None = None,
-    progress: bool = True,
-    executor: str = "local",
-    ray_address: str | None = None,
     sentences: str | os.PathLike | None = None,
-) -> RunSummary:
-    """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``.
+) -> RunPlan:
+    """Resolve the tracker, mode and sequences, build the manifest, and find what an earlier run finished.
 
     ``sentences``: a sentence file (:mod:`nlbench.sentences`) whose sentences replace the dataset's.
     """
@@ -243,95 +228,121 @@ def run(
         device=device,
     )
     check_resumable(out_dir, manifest)
-    summary = RunSummary(out_dir=out_dir)
-    pending = []
-    recorded = (read_manifest(out_dir) or {}).get("sequences", {})
-    for seq in todo:
-        if result_paths(out_dir, seq.name)["boxes"].is_file():
-            summary.skipped.append(seq.name)
-            if seq.name not in recorded:  # killed between its box file and its run.json record
-                record_sequence(out_dir, seq.name, {"status": "done", "frames": len(seq), "seconds": None})
-        else:
-            pending.append(seq)
-    if not pending:
+    done_before = [seq for seq in todo if result_paths(out_dir, seq.name)["boxes"].is_file()]
+    skipped = {seq.name for seq in done_before}
+    return RunPlan(plugin, dataset, mode, split, out_dir, checkpoint, device, options, manifest,
+                   pending=[seq for seq in todo if seq.name not in skipped], finished=done_before)
+
+
+def record_unrecorded(plan: RunPlan) -> None:
+    """A run killed between writing a sequence's box file and recording it in run.json: record it now."""
+    recorded = (read_manifest(plan.out_dir) or {}).get("sequences", {})
+    for seq in plan.finished:
+        if seq.name not in recorded:
+            record_sequence(plan.out_dir, seq.name, {"status": "done", "frames": len(seq), "seconds": None})
+
+
+def run(
+    tracker: str,
+    dataset: str,
+    root: str | os.PathLike | None = None,
+    split: str | None = None,
+    sequences: list[str] | None = None,
+    mode: str | None = None,
+    checkpoint: str | dict[str, str] | None = None,
+    device: str = "cpu",
+    out: str | os.PathLike | None = None,
+    workers: int = 1,
+    shard: str | None = None,
+    options: dict[str, Any] | None = None,
+    progress: bool = True,
+    executor: str = "local",
+    ray_address: str | None = None,
+    batch_size: int | None = None,
+    sentences: str | os.PathLike | None = None,
+) -> RunSummary:
+    """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``.
+
+    ``sentences``: a sentence file (:mod:`nlbench.sentences`) whose sentences replace the dataset's.
+    """
+    batch_size = resolve_batch_size(batch_size, device)
+    if executor not in EXECUTORS:
+        raise NlbenchError(f"unknown executor '{executor}'; choose {' or '.join(EXECUTORS)}")
+    plan = plan_run(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, shard, options, sentences)
+    summary = RunSummary(out_dir=plan.out_dir, skipped=list(plan.skipped))
+    record_unrecorded(plan)
+    if not plan.pending:
         return summary
-    require_frames(dataset, pending)  # one clear error before building, not one failure per sequence
-    if executor not in ("local", "ray"):
-        raise NlbenchError(f"unknown executor '{executor}'; choose local or ray")
-    workers = max(1, min(workers, len(pending)))
+    require_frames(dataset, plan.pending)  # one clear error before building, not one failure per sequence
+    if batch_size > 1 and plan.plugin.build_batched is None:
+        print(f"note: {plan.plugin.name} cannot batch sequences; running them one at a time (--batch-size ignored)",
+              file=sys.stderr)
+        batch_size = 1
+    workers = max(1, min(workers, len(plan.pending)))
+    job = plan.job(progress=progress)
     # Build before touching the output: a missing or bad checkpoint is one clear error and leaves nothing behind.
-    # With several workers each builds its own copy; this one only checks that building works.
-    _worker_init(plugin.name, checkpoint, device, options, None)
-    if workers > 1 or executor != "local":
-        _WORKER.clear()
-    start_manifest(out_dir, manifest)
+    # The in-process executors keep this tracker; the others build their own copies.
+    local_batched = batch_size > 1 and workers == 1 and executor == "local"
+    batched_tracker = build_batched_tracker(job, batch_size) if local_batched else None
+    if batched_tracker is None:
+        build_worker_tracker(job)
+        if workers > 1 or executor != "local":
+            release_worker_tracker()
+    start_manifest(plan.out_dir, plan.manifest)
 
-    def finish(name: str, error: str | None, seconds: float, frames: int) -> None:
-        record = {"status": "failed" if error else "done", "frames": frames, "seconds": round(seconds, 3)}
-        if error:
-            record["error"] = error
-            summary.failed[name] = error.splitlines()[0]
-        else:
-            summary.done.append(name)
-        record_sequence(out_dir, name, record)
-
-    bar = tqdm(total=len(pending), desc=f"{plugin.name} on {dataset} ({mode})", unit="seq", disable=not progress)
+    throughput = Throughput(batch_size=batch_size, frame_wait_seconds=None)
+    begin = time.perf_counter()
     if executor == "ray":
-        for name, error, seconds, frames in _run_on_ray(plugin.name, checkpoint, device, options, pending, mode, out_dir, workers, ray_address):
-            finish(name, error, seconds, frames)
-            bar.update()
+        outcomes = run_on_ray(job, plan.pending, workers, ray_address, batch_size)
+    elif batched_tracker is not None:
+        throughput.frame_wait_seconds = 0.0
+        outcomes = run_batched(job, plan.pending, batch_size, throughput, tracker=batched_tracker)
     elif workers == 1:
-        try:
-            for seq in pending:
-                name, error, seconds = _run_one(seq, mode, out_dir, frame_bar=progress)
-                finish(name, error, seconds, len(seq))
-                bar.update()
-        finally:
-            _WORKER.clear()
+        throughput.frame_wait_seconds = 0.0
+        outcomes = run_sequential(job, plan.pending, throughput)
+    elif batch_size > 1:
+        outcomes = run_batched_pool(job, plan.pending, batch_size, workers)
     else:
-        import multiprocessing
-
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_worker_init, initargs=(plugin.name, checkpoint, device, options, threads)
-        ) as pool:
-            futures = {pool.submit(_run_one, seq, mode, out_dir): seq for seq in pending}
-            for future in as_completed(futures):
-                seq = futures[future]
-                try:
-                    name, error, seconds = future.result()
-                except Exception as exc:  # the worker itself died (e.g. the tracker failed to build)
-                    name, error, seconds = seq.name, f"{type(exc).__name__}: {exc}", 0.0
-                finish(name, error, seconds, len(seq))
-                bar.update()
-    bar.close()
+        outcomes = run_process_pool(job, plan.pending, workers)
+    _record_outcomes(plan, summary, outcomes, progress, throughput)
+    if throughput.seconds == 0.0:  # executors in other processes: the whole wall time, frames of finished ones
+        throughput.seconds = time.perf_counter() - begin
+    record_throughput(plan.out_dir, throughput.to_json())
     return summary
 
 
+#: ``--batch-size`` when none is given: batching only pays where a GPU waits for work
+DEFAULT_BATCH_SIZE_CPU = 1
+DEFAULT_BATCH_SIZE_CUDA = 32
 
-def _run_on_ray(tracker_name, checkpoint, device, options, pending, mode, out_dir, workers, address):
-    """Distribute sequences over a Ray cluster: one actor per worker builds its tracker once.
 
-    Actors write result files themselves, so ``out_dir`` must be on a filesystem every node
-    sees (as on a SLURM cluster); the driver keeps ``run.json``.
-    """
-    try:
-        import ray
-        from ray.util import ActorPool
-    except ImportError:
-        raise NlbenchError("--executor ray needs Ray: pip install 'nlbench[ray]'") from None
-    if not ray.is_initialized():
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+def resolve_batch_size(batch_size: Any, device: str) -> int:
+    """``None`` -> the device's default; anything but a positive integer is one clear error."""
+    if batch_size is None:
+        return DEFAULT_BATCH_SIZE_CUDA if str(device).startswith("cuda") else DEFAULT_BATCH_SIZE_CPU
+    if isinstance(batch_size, str):
+        try:
+            batch_size = int(batch_size.strip())
+        except ValueError:
+            raise NlbenchError(f"--batch-size must be a positive integer, not '{batch_size}'") from None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise NlbenchError(f"--batch-size must be a positive integer, not {batch_size!r}")
+    return batch_size
 
-    @ray.remote(num_gpus=1 if str(device).startswith("cuda") else 0)
-    class _Worker:
-        def __init__(self) -> None:
-            _worker_init(tracker_name, checkpoint, device, options, None)
 
-        def run(self, seq: Sequence) -> tuple[str, str | None, float, int]:
-            name, error, seconds = _run_one(seq, mode, Path(out_dir).resolve())
-            return name, error, seconds, len(seq)
-
-    pool = ActorPool([_Worker.remote() for _ in range(workers)])
-    yield from pool.map_unordered(lambda actor, seq: actor.run.remote(seq), pending)
+def _record_outcomes(plan: RunPlan, summary: RunSummary, outcomes: Iterator[Outcome], progress: bool,
+                     throughput: Throughput) -> None:
+    """Record each finished sequence in run.json and the summary as it arrives."""
+    desc = f"{plan.plugin.name} on {plan.dataset} ({plan.mode})"
+    with tqdm(total=len(plan.pending), desc=desc, unit="seq", disable=not progress) as bar:
+        for name, error, seconds, frames in outcomes:
+            record = {"status": "failed" if error else "done", "frames": frames, "seconds": round(seconds, 3)}
+            if error:
+                record["error"] = error
+                summary.failed[name] = error.splitlines()[0]
+            else:
+                summary.done.append(name)
+                if throughput.frame_wait_seconds is None:  # counted here for executors in other processes
+                    throughput.frames += frames
+            record_sequence(plan.out_dir, name, record)
+            bar.update()

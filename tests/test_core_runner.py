@@ -114,20 +114,6 @@ def test_killed_run_resumes_to_identical_files(tnl2k_root, tmp_path):
     assert sorted(statuses) == many and all(v["status"] == "done" for v in statuses.values())
 
 
-def test_ray_executor_matches_local(tnl2k_root, tmp_path):
-    ray = pytest.importorskip("ray", reason="Ray is an optional extra (pip install 'nlbench[ray]')")
-    local, distributed = tmp_path / "local", tmp_path / "ray"
-    run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:3], mode="bb", out=local, progress=False)
-    try:
-        summary = run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:3], mode="bb", out=distributed, workers=2,
-                      progress=False, executor="ray")
-    finally:
-        ray.shutdown()
-    assert summary.ok and sorted(summary.done) == NAMES[:3]
-    for name in NAMES[:3]:
-        assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes()
-
-
 def test_a_tracker_that_cannot_build_fails_once_before_any_output(tnl2k_root, tmp_path):
     out = tmp_path / "never"
     result = CliRunner().invoke(main, ["run", "-t", "jointnlt", "-d", "tnl2k", "--root", str(tnl2k_root),

@@ -70,9 +70,12 @@ def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
 @click.option("--ray-address", help="Ray cluster address (default: start or join a local Ray).")
 @click.option("--sentences", "sentence_file", type=click.Path(dir_okay=False),
               help="Sentence file replacing the dataset's sentences: CSV 'sequence,sentence' or JSON {sequence: sentence}.")
+@click.option("--batch-size", "-b", "batch_size",
+              help="Sequences advanced together by one batched tracker (default 1 on CPU, 32 with --device cuda); "
+                   "trackers that cannot batch run one sequence at a time.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, workers, shard, option_pairs,
-            executor, ray_address, sentence_file, quiet) -> None:
+            executor, ray_address, sentence_file, batch_size, quiet) -> None:
     """Run a tracker over a dataset and write raw results.
 
     \b
@@ -92,6 +95,7 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
       nlbench sentences --dataset synth --variant distractor --out distractor.csv
       nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --sentences distractor.csv \\
                   --out results/raw/synth/jointnlt-tiny-nl-distractor
+      nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --batch-size 16
     """
     from nlbench.runner import run
 
@@ -113,6 +117,7 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
         executor=executor,
         ray_address=ray_address,
         sentences=sentence_file,
+        batch_size=batch_size,
     )
     click.echo(
         f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "

@@ -114,6 +114,14 @@ def start_manifest(run_dir: Path, manifest: RunManifest) -> None:
         atomic_write_json(run_dir / MANIFEST_NAME, data)
 
 
+def record_throughput(run_dir: Path, throughput: dict[str, Any]) -> None:
+    """The last run's frames/s and the model's wait-for-frames share (``nlbench run`` writes it when done)."""
+    with _locked(run_dir):
+        data = read_manifest(run_dir) or {}
+        data["throughput"] = throughput
+        atomic_write_json(run_dir / MANIFEST_NAME, data)
+
+
 def record_sequence(run_dir: Path, name: str, record: dict[str, Any]) -> None:
     with _locked(run_dir):
         data = read_manifest(run_dir) or {}

@@ -87,6 +87,8 @@ class JointNLT(nn.Module):
         self.temporal_query_embed = nn.Embedding(1, c)
         self.target_query_embed = nn.Embedding(1, c)
         self.vl_pos_embed = nn.Embedding(cfg.num_vl_tokens, c)
+        #: run the batch-sensitive stages once per element (set by the batched tracker; no effect at batch 1)
+        self.batch_invariant = False
         self.roi = RoIAlign((cfg.roi_output_size, cfg.roi_output_size), spatial_scale=1 / cfg.stride,
                             sampling_ratio=cfg.roi_sampling_ratio, aligned=False)
         for module in (self.vl_pos_embed, self.text_proj, self.visu_proj):
@@ -111,7 +113,7 @@ class JointNLT(nn.Module):
     # Joint part ---------------------------------------------------------------------------------
     def forward_joint(self, text_src: torch.Tensor, text_mask: torch.Tensor, template_src: torch.Tensor,
                       template_mask: torch.Tensor, search_src: torch.Tensor, search_mask: torch.Tensor,
-                      temporal_clue: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                      temporal_clue: torch.Tensor | list[torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
         """Relation encoder, SGTM, target decoder, modulation, head and RoI (spec §3.3–§3.9)."""
         b = text_src.shape[0]
         sep = self.sep_embed.weight.unsqueeze(0).expand(b, -1, -1)
@@ -127,17 +129,21 @@ class JointNLT(nn.Module):
         text_cls = out[0]  # (B, C), the [CLS] slot
 
         query = self.target_query_embed.weight.unsqueeze(1).expand(-1, b, -1)
-        if temporal_clue is not None:
-            temporal_out = self.forward_temporal(text_cls, temporal_clue)
+        if isinstance(temporal_clue, (list, tuple)):  # batched slots at different frames: clues of two lengths
+            query = query + self.forward_temporal_ragged(text_cls, temporal_clue)
+        elif temporal_clue is not None:
+            temporal_out = self._per_sample(self.forward_temporal, (0, 0), 1, text_cls, temporal_clue)
             query = query + temporal_out
-        target = self.target_decoder(query, search_tokens, memory_key_padding_mask=search_mask, pos=search_pos)
+        target = self._per_sample(
+            lambda q, m, k, p: self.target_decoder(q, m, memory_key_padding_mask=k, pos=p), (1, 1, 0, 1), 1,
+            query, search_tokens, search_mask, search_pos)
 
         # Target-aware modulation (spec §3.6).
         search_tokens = search_tokens + search_tokens * target
         side = self.cfg.search_feat_size
         feat = search_tokens.permute(1, 2, 0).contiguous().view(b, self.hidden_dim, side, side)
 
-        xyxy, score_tl, score_br = self.box_head(feat)
+        xyxy, score_tl, score_br = self._per_sample(self.box_head, (0,), 0, feat)
         head_boxes = box_xyxy_to_cxcywh(xyxy)
         # The original scales w, h by 1.5 in place on the tensor it returns (spec §3.9, §8.1).
         roi_boxes = torch.cat([head_boxes[:, :2], head_boxes[:, 2:] * self.cfg.roi_scale], dim=1)
@@ -158,6 +164,34 @@ class JointNLT(nn.Module):
         seq = torch.cat((text_cls.unsqueeze(-1), temporal_clue), dim=-1).permute(2, 0, 1).contiguous()
         query = self.temporal_query_embed.weight.unsqueeze(1).expand(-1, b, -1)
         return self.temporal_decoder(seq, query)
+
+    def _per_sample(self, fn: Any, dims: tuple[int, ...], out_dim: int, *args: torch.Tensor) -> Any:
+        """``fn(*args)``, or with ``batch_invariant`` one call per batch element, concatenated along ``out_dim``.
+
+        The single-query stages (SGTM, the target decoder) and the corner head compute a batch-1 element with
+        other kernels (matrix-vector products, other conv algorithms) than a batch; their ~1e-6 differences
+        can flip the crop's integer rounding on a later frame. Per element they are the batch-1 numbers.
+        """
+        b = args[0].shape[dims[0]]
+        if not self.batch_invariant or b == 1:
+            return fn(*args)
+        outs = [fn(*(a.narrow(d, i, 1) for a, d in zip(args, dims))) for i in range(b)]
+        if isinstance(outs[0], tuple):
+            return tuple(torch.cat(parts, dim=out_dim) for parts in zip(*outs))
+        return torch.cat(outs, dim=out_dim)
+
+    def forward_temporal_ragged(self, text_cls: torch.Tensor, clues: list[torch.Tensor]) -> torch.Tensor:
+        """SGTM for a batch whose clues (one (1, C, N·36) per element) differ in length: one pass per length.
+
+        Grouping instead of padding keeps every element's numbers those of its batch-1 pass.
+        """
+        out = text_cls.new_empty((1, text_cls.shape[0], self.hidden_dim))
+        for length in sorted({clue.shape[-1] for clue in clues}):
+            index = [i for i, clue in enumerate(clues) if clue.shape[-1] == length]
+            rows = torch.tensor(index, device=text_cls.device)
+            out[:, rows] = self._per_sample(self.forward_temporal, (0, 0), 1, text_cls[rows],
+                                            torch.cat([clues[i] for i in index]))
+        return out
 
     def extract_roi(self, feat: torch.Tensor, boxes_cxcywh: torch.Tensor) -> torch.Tensor:
         """RoIAlign of the modulated map over the (already enlarged) boxes → (B, C, 6, 6)."""
@@ -182,7 +216,7 @@ class JointNLT(nn.Module):
 
     def forward_tracking(self, text_src: torch.Tensor, text_mask: torch.Tensor, template_tokens: torch.Tensor,
                          template_mask: torch.Tensor, search_img: torch.Tensor, search_mask: torch.Tensor,
-                         temporal_clue: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                         temporal_clue: torch.Tensor | list[torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
         search_src, search_token_mask = self.encode_visual(search_img, search_mask)
         return self.forward_joint(text_src, text_mask, template_tokens, template_mask, search_src,
                                   search_token_mask, temporal_clue)

@@ -33,6 +33,8 @@ OPTIONS = {
     "verbatim_text": "tokenize the sentence verbatim instead of the original's numpy.loadtxt reading (§8.9)",
     "roi_scale_in_place": "False turns off the x1.5 scaling of the returned box (only for weights trained so)",
     "ground_box": "'protocol' (default, §6 unclipped) or 'nl_init' (the §4.1.3 mapping) for ground()",
+    "batch_invariant": "batched runs: true (default) runs SGTM, the target decoder and the head once per sequence, "
+                       "so boxes are the batch-1 numbers; false batches them too (faster, rare 1-px crop flips)",
 }
 
 
@@ -68,6 +70,7 @@ def _make_tracker(cfg: JointNLTConfig, checkpoint: Path, device: str, options: d
     state = read_state_dict(checkpoint)  # a file that is no checkpoint fails before the model is built
     model = JointNLT(cfg)
     load_into(model, state, checkpoint)
+    _as_bool("batch_invariant", options.get("batch_invariant", True))  # read by the batched builders; no effect at B = 1
     return JointNLTTracker(
         model,
         device=device,
@@ -86,6 +89,14 @@ def build_official(checkpoint: str | Path | None = None, device: str = "cpu", **
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint file not found. {OFFICIAL_CHECKPOINT_HELP}")
     return _make_tracker(JOINTNLT_SWIN_B, path, device, options)
+
+
+def build_official_batched(batch_size: int, checkpoint: str | Path | None = None, device: str = "cpu", **options: Any):
+    """``batch_size`` sequences at once, boxes equal to :func:`build_official`'s (``nlbench run --batch-size``)."""
+    from .batched import BatchedJointNLT
+
+    invariant = _as_bool("batch_invariant", options.get("batch_invariant", True))
+    return BatchedJointNLT(build_official(checkpoint, device, **options), batch_size, batch_invariant=invariant)
 
 
 def _config_beside(checkpoint: Path) -> JointNLTConfig:
@@ -122,6 +133,14 @@ def build_tiny(checkpoint: str | Path | None = None, device: str = "cpu", **opti
     return _make_tracker(_config_beside(path), path, device, options)
 
 
+def build_tiny_batched(batch_size: int, checkpoint: str | Path | None = None, device: str = "cpu", **options: Any):
+    """``batch_size`` sequences at once, boxes equal to :func:`build_tiny`'s (``nlbench run --batch-size``)."""
+    from .batched import BatchedJointNLT
+
+    invariant = _as_bool("batch_invariant", options.get("batch_invariant", True))
+    return BatchedJointNLT(build_tiny(checkpoint, device, **options), batch_size, batch_invariant=invariant)
+
+
 def _profile(**kwargs: Any):
     from .profiling import profile_spec
 
@@ -135,20 +154,22 @@ def _profile_tiny(**kwargs: Any):
 
 
 def _record(name: str, description: str, build: Any, checkpoint_help: str, profile: Any,
-            default_checkpoint: Path | None = None) -> TrackerPlugin:
+            default_checkpoint: Path | None = None, build_batched: Any = None) -> TrackerPlugin:
     """Both JointNLT plugins ground and track from a sentence (NL) or a sentence and a box (NL+BB)."""
     return TrackerPlugin(name=name, description=description, build=build, modes=("nl", "nl+bb"), grounder=True,
                          needs_checkpoint=default_checkpoint is None, checkpoint_help=checkpoint_help,
-                         default_mode="nl", profile=profile, default_checkpoint=default_checkpoint)
+                         default_mode="nl", profile=profile, default_checkpoint=default_checkpoint,
+                         build_batched=build_batched)
 
 
 JOINTNLT = _record(
     "jointnlt",
     "JointNLT (CVPR 2023), official Swin-B weights: joint grounding and tracking from a sentence.",
-    build_official, OFFICIAL_CHECKPOINT_HELP, _profile,
+    build_official, OFFICIAL_CHECKPOINT_HELP, _profile, build_batched=build_official_batched,
 )
 JOINTNLT_TINY = _record(
     "jointnlt-tiny",
     "A small JointNLT (Swin 32-dim, 2-layer BERT) trained on the synth benchmark; ships with nlbench.",
     build_tiny, TINY_CHECKPOINT_HELP, _profile_tiny, default_checkpoint=TINY_WEIGHTS,
+    build_batched=build_tiny_batched,
 )

@@ -110,6 +110,27 @@ class JointNLTTracker:
         grounding = self.ground_detailed(frame, text)
         return grounding.box if self.ground_box == "nl_init" else grounding.unclipped_box
 
+    @torch.inference_mode()
+    def ground_many(self, frames: list[np.ndarray], texts: list[str]) -> list[np.ndarray]:
+        """``ground`` of several images in one batched pass (a batched separated pipeline's new slots)."""
+        if not frames:
+            return []
+        ids, mask = tokenize([self.query_text(t) for t in texts], self.cfg.max_query_len)
+        text_src, text_mask = self.model.encode_text(ids.to(self.device), mask.to(self.device))
+        size = self.cfg.grounding_size
+        resized = [grounding_resize(frame, size) for frame in frames]
+        masks = torch.from_numpy(np.stack([r[1] for r in resized])).to(self.device)
+        out = self._grounding_step(text_src, text_mask, self.normalizer.image(np.stack([r[0] for r in resized])), masks)
+        pred = out["pred_boxes"].float()
+        boxes = []
+        for i, (frame, (_, _, new_w, new_h)) in enumerate(zip(frames, resized)):
+            if self.ground_box == "nl_init":
+                box = map_grounding_box_back(pred[i:i + 1], new_w, new_h, frame.shape[1], size)[0]
+                boxes.append(box.cpu().numpy().astype(np.float64))
+            else:
+                boxes.append(unclipped_grounding_box(pred[i:i + 1], new_w, new_h, frame.shape[1], frame.shape[0], size)[0])
+        return boxes
+
     # Tracking -----------------------------------------------------------------------------------
     def _template(self, frame: np.ndarray, box: list[float]) -> tuple[torch.Tensor, torch.Tensor]:
         patch, _, mask = sample_target(frame, box, self.cfg.template_factor, self.cfg.template_size)

@@ -21,3 +21,11 @@ def make_tracker(network: StarkST, device: torch.device, variant: Variant, optio
 
 STARK_ST101 = baseline_plugin("stark", VARIANTS["st101"], StarkST, make_tracker, modes=("bb",))
 STARK_ST50 = baseline_plugin("stark", VARIANTS["st50"], StarkST, make_tracker, modes=("bb",))
+
+# Batched forms (``nlbench run --batch-size``): B slots through the per-sequence tracker's network.
+from dataclasses import replace as _replace  # noqa: E402
+
+from nlbench_trackers.common.batched import batched_from  # noqa: E402
+
+STARK_ST101 = _replace(STARK_ST101, build_batched=batched_from(STARK_ST101.build, "nlbench_trackers.stark.batched:BatchedStark"))
+STARK_ST50 = _replace(STARK_ST50, build_batched=batched_from(STARK_ST50.build, "nlbench_trackers.stark.batched:BatchedStark"))

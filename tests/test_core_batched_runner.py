@@ -1,0 +1,147 @@
+"""``nlbench run --batch-size``: same files as one sequence at a time, failures per sequence, kill then resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nlbench.cli import main
+from nlbench.errors import NlbenchError
+from nlbench.runner import resolve_batch_size, run
+from tests.fixtures_frames import make_moving_square_sequence
+
+NAMES = [f"seq_{i:02d}" for i in range(5)]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batched") / "TNL2K_test"
+    sizes = [(96, 128), (112, 96), (80, 144), (96, 128), (128, 128)]
+    for i, name in enumerate(NAMES):
+        make_moving_square_sequence(root, name, n_frames=4 + 2 * i, size=sizes[i], seed=i,
+                                    sentence=["the red square", "a square moving right", "red box"][i % 3])
+    return root
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("b1") / "out"
+    run("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES, mode="nl", out=out, progress=False,
+        options={"verbatim_text": True})
+    return out
+
+
+def _boxes(path: Path) -> np.ndarray:
+    return np.loadtxt(path, delimiter="\t", ndmin=2)
+
+
+def test_batched_run_writes_the_same_files(root, one_at_a_time, tmp_path):
+    out = tmp_path / "b3"
+    summary = run("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES, mode="nl", out=out, progress=False,
+                  batch_size=3, options={"verbatim_text": True})
+    assert summary.ok and sorted(summary.done) == NAMES
+    for name in NAMES:
+        for suffix in (".txt", "_ground.txt"):
+            a, b = _boxes(one_at_a_time / f"{name}{suffix}"), _boxes(out / f"{name}{suffix}")
+            assert a.shape == b.shape
+            np.testing.assert_allclose(b, a, rtol=0, atol=0.01, err_msg=name + suffix)
+        assert len((out / f"{name}_time.txt").read_text().splitlines()) == len(_boxes(out / f"{name}.txt"))
+        # the same text layout: tab-separated, four decimals
+        assert (out / f"{name}.txt").read_text().splitlines()[0].count("\t") == 3
+    manifest = json.loads((out / "run.json").read_text())
+    stats = manifest["throughput"]
+    assert stats["batch_size"] == 3 and stats["frames"] == sum(4 + 2 * i for i in range(5))
+    assert stats["frames_per_second"] > 0 and 0 <= stats["frame_wait_share"] <= 1
+    assert json.loads((one_at_a_time / "run.json").read_text())["throughput"]["batch_size"] == 1
+
+
+def test_a_broken_frame_fails_only_its_sequence(root, one_at_a_time, tmp_path):
+    broken = tmp_path / "TNL2K_test"
+    for name in NAMES[:3]:
+        make_moving_square_sequence(broken, name, n_frames=4 + 2 * NAMES.index(name), seed=NAMES.index(name))
+    (broken / "seq_01" / "imgs" / "00000003.png").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    summary = run("jointnlt-tiny", "tnl2k", root=broken, sequences=NAMES[:3], mode="nl+bb", out=out,
+                  progress=False, batch_size=2)
+    assert list(summary.failed) == ["seq_01"] and "00000003.png" in summary.failed["seq_01"]
+    assert sorted(summary.done) == ["seq_00", "seq_02"]
+    assert not (out / "seq_01.txt").exists()
+    assert json.loads((out / "run.json").read_text())["sequences"]["seq_01"]["status"] == "failed"
+
+
+def test_batch_size_must_be_a_positive_integer(root, tmp_path):
+    for bad in ("0", "-2", "1.5", "four"):
+        result = CliRunner().invoke(main, ["run", "-t", "static", "-d", "tnl2k", "--root", str(root), "--mode", "bb",
+                                           "--batch-size", bad, "--out", str(tmp_path / "o")])
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --batch-size must be a positive integer, not ")
+        assert lines[0].endswith((bad, f"'{bad}'"))
+        assert not (tmp_path / "o").exists()
+    assert resolve_batch_size(None, "cpu") == 1 and resolve_batch_size(None, "cuda:0") == 32
+    with pytest.raises(NlbenchError):
+        resolve_batch_size(2.0, "cpu")
+
+
+def test_a_tracker_that_cannot_batch_says_so_and_runs_per_sequence(root, tmp_path, capfd):
+    one, four = tmp_path / "one", tmp_path / "four"
+    run("kcf", "tnl2k", root=root, sequences=NAMES[:2], mode="bb", out=one, progress=False)
+    capfd.readouterr()
+    summary = run("kcf", "tnl2k", root=root, sequences=NAMES[:2], mode="bb", out=four, progress=False, batch_size=4)
+    err = capfd.readouterr().err
+    assert summary.ok and err.strip() == "note: kcf cannot batch sequences; running them one at a time (--batch-size ignored)"
+    for name in NAMES[:2]:
+        assert (one / f"{name}.txt").read_bytes() == (four / f"{name}.txt").read_bytes()
+
+
+def test_killed_batched_run_resumes_to_identical_files(tmp_path):
+    root = tmp_path / "TNL2K_test"
+    many = [f"long_{i:02d}" for i in range(6)]
+    for i, name in enumerate(many):
+        make_moving_square_sequence(root, name, n_frames=8 + 4 * i, seed=10 + i, step=1)
+    args = [sys.executable, "-m", "nlbench.cli", "run", "-t", "jointnlt-tiny", "-d", "tnl2k", "--root", str(root),
+            "--sequences", ",".join(many), "--mode", "nl+bb", "--batch-size", "2", "--quiet", "--out"]
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(args + [str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not list(killed.glob("long_*[0-9].txt")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished_before = sorted(p.name for p in killed.glob("long_*[0-9].txt"))
+    assert 0 < len(finished_before) < len(many), "the kill should land mid-run"
+    started_again = time.time()
+    subprocess.run(args + [str(killed)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(args + [str(clean)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for name in many:  # which sequences share a batch differs after the resume: equal within 0.01 px
+        np.testing.assert_allclose(_boxes(killed / f"{name}.txt"), _boxes(clean / f"{name}.txt"), rtol=0, atol=0.01)
+    untouched = [p for p in finished_before if (killed / p).stat().st_mtime < started_again]
+    assert sorted(untouched) == finished_before  # the resume kept what the killed run had finished
+    assert [p.name for p in killed.iterdir() if p.name.startswith(".run.json")] == []
+    statuses = json.loads((killed / "run.json").read_text())["sequences"]
+    assert sorted(statuses) == many and all(v["status"] == "done" for v in statuses.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["nl", "nl+bb"])
+def test_whole_synth_test_split_at_batch_16_equals_batch_1(tmp_path, mode):
+    """jointnlt-tiny with its shipped weights, all 40 synth test sequences: every box within 0.01 px."""
+    one, sixteen = tmp_path / "b1", tmp_path / "b16"
+    run("jointnlt-tiny", "synth", mode=mode, out=one, progress=False)
+    summary = run("jointnlt-tiny", "synth", mode=mode, out=sixteen, progress=False, batch_size=16)
+    assert summary.ok and len(summary.done) == 40
+    for path in sorted(one.glob("synth_test_*[0-9].txt")):
+        np.testing.assert_allclose(_boxes(sixteen / path.name), _boxes(path), rtol=0, atol=0.01, err_msg=path.name)
+    if mode == "nl":
+        for path in sorted(one.glob("*_ground.txt")):
+            np.testing.assert_allclose(_boxes(sixteen / path.name), _boxes(path), rtol=0, atol=0.01)

@@ -1,0 +1,75 @@
+"""What every batched tracker shares (``nlbench.types.BatchedTracker``): slots, the crop map and host -> device.
+
+Crops are made per slot on the host (frames of different sizes), stacked, and sent to the device in one copy:
+pinned memory and a non-blocking copy on CUDA. The normalisation is the per-sequence tracker's arithmetic
+applied to the stacked batch, so every element is the number its batch-1 pass sees.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+
+from nlbench.errors import PluginError
+
+
+class SlotBatch:
+    """Slot bookkeeping; subclasses keep one state object per active slot in ``self.slots``."""
+
+    name = "tracker"
+
+    def __init__(self, capacity: int, device: torch.device | str, normalizer: Any) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise PluginError(f"{self.name}: batch size must be a positive integer, not {capacity!r}")
+        self.capacity = capacity
+        self.device = torch.device(device)
+        self.normalizer = normalizer
+        self.slots: dict[int, Any] = {}
+        self.crop_map: Callable[[Callable, Iterable], Iterable] = map  # the runner may pass a thread pool's map
+
+    def check_free(self, slots: Iterable[int]) -> list[int]:
+        order = sorted(slots)
+        if any(s in self.slots or not 0 <= s < self.capacity for s in order):
+            raise PluginError(f"{self.name}: slots {order} are busy or outside 0..{self.capacity - 1}")
+        return order
+
+    def check_active(self, slots: Iterable[int]) -> list[int]:
+        order = sorted(slots)
+        missing = [s for s in order if s not in self.slots]
+        if missing:
+            raise PluginError(f"{self.name}: step for slots {missing} that were never started")
+        return order
+
+    def release(self, slot: int) -> None:
+        self.slots.pop(slot, None)
+
+    def upload(self, array: np.ndarray) -> torch.Tensor:
+        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        if self.device.type == "cuda":
+            return tensor.pin_memory().to(self.device, non_blocking=True)
+        return tensor
+
+    def images(self, patches: list[np.ndarray]) -> torch.Tensor:
+        """uint8 (H, W, 3) crops -> normalised (B, 3, H, W), the batch-1 normaliser's arithmetic per element."""
+        norm = self.normalizer
+        tensor = self.upload(np.stack(patches)).float().permute(0, 3, 1, 2)
+        return (((tensor / 255.0) - norm.mean) / norm.std).to(norm.dtype)
+
+    def masks(self, masks: list[np.ndarray]) -> torch.Tensor:
+        return self.upload(np.stack(masks)).to(torch.bool)
+
+
+def batched_from(build: Callable[..., Any], wrapper: str) -> Callable[..., Any]:
+    """``TrackerPlugin.build_batched`` from a plugin's ``build`` and ``"module:Class"`` taking (tracker, capacity)."""
+
+    def build_batched(batch_size: int, checkpoint: Any = None, device: str = "cpu", **options: Any) -> Any:
+        import importlib
+
+        module, _, name = wrapper.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        return cls(build(checkpoint=checkpoint, device=device, **options), batch_size)
+
+    build_batched.__doc__ = f"``batch_size`` sequences at once through {wrapper}; boxes equal ``build``'s."
+    return build_batched
