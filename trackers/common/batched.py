@@ -55,7 +55,9 @@ class SlotBatch:
         """uint8 (H, W, 3) crops -> normalised (B, 3, H, W), the batch-1 normaliser's arithmetic per element."""
         norm = self.normalizer
         tensor = self.upload(np.stack(patches)).float().permute(0, 3, 1, 2)
-        return (((tensor / 255.0) - norm.mean) / norm.std).to(norm.dtype)
+        # contiguous NCHW: a batch left in the permuted (channels-last) layout takes other conv kernels than the
+        # batch-1 tensors, which round differently (2.5e-6 on Swin's patch embedding)
+        return (((tensor / 255.0) - norm.mean) / norm.std).to(norm.dtype).contiguous()
 
     def masks(self, masks: list[np.ndarray]) -> torch.Tensor:
         return self.upload(np.stack(masks)).to(torch.bool)

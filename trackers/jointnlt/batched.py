@@ -69,7 +69,9 @@ class BatchedJointNLT:
         """uint8 (H, W, 3) crops -> normalised (B, 3, H, W), the batch-1 normaliser's arithmetic per element."""
         norm = self.single.normalizer
         tensor = self._upload(np.stack(patches)).float().permute(0, 3, 1, 2)
-        return (((tensor / 255.0) - norm.mean) / norm.std).to(norm.dtype)
+        # contiguous NCHW: a batch left in the permuted (channels-last) layout takes other conv kernels than the
+        # batch-1 tensors, which round differently (2.5e-6 on Swin's patch embedding)
+        return (((tensor / 255.0) - norm.mean) / norm.std).to(norm.dtype).contiguous()
 
     def _masks(self, masks: list[np.ndarray]) -> torch.Tensor:
         return self._upload(np.stack(masks))
