@@ -283,9 +283,9 @@ def run(
     # Build before touching the output: a missing or bad checkpoint is one clear error and leaves nothing behind.
     # The in-process executors keep this tracker; the others build their own copies.
     local_batched = batch_size > 1 and workers == 1 and executor == "local"
-    batched_tracker = build_batched_tracker(job, batch_size) if local_batched else None
+    batched_tracker = build_batched_tracker(job, batch_size, plan.plugin) if local_batched else None
     if batched_tracker is None:
-        build_worker_tracker(job)
+        build_worker_tracker(job, plugin=plan.plugin)
         if workers > 1 or executor != "local":
             release_worker_tracker()
     start_manifest(plan.out_dir, plan.manifest)

@@ -26,11 +26,11 @@ from nlbench.executors.sequence import describe_error, initial_inputs, read_fram
 from nlbench.prefetch import FramePrefetcher
 from nlbench.registry import get_tracker
 from nlbench.store.writer import write_sequence_result
-from nlbench.types import Sequence, SlotStart
+from nlbench.types import Sequence, SlotStart, TrackerPlugin
 
 
-def build_batched_tracker(job: Job, batch_size: int) -> Any:
-    plugin = get_tracker(job.tracker)
+def build_batched_tracker(job: Job, batch_size: int, plugin: TrackerPlugin | None = None) -> Any:
+    plugin = plugin or get_tracker(job.tracker)
     return plugin.build_batched(batch_size=batch_size, checkpoint=job.checkpoint, device=job.device, **job.options)
 
 

@@ -16,7 +16,7 @@ from nlbench.errors import NlbenchError
 from nlbench.executors.job import Job, Outcome
 from nlbench.registry import get_tracker
 from nlbench.store.writer import write_sequence_result
-from nlbench.types import Sequence
+from nlbench.types import Sequence, TrackerPlugin
 
 
 def read_frame(path: Path) -> np.ndarray:
@@ -65,8 +65,10 @@ def describe_error(exc: BaseException) -> str:
 _WORKER: dict[str, Any] = {}
 
 
-def build_worker_tracker(job: Job, threads: int | None = None) -> Any:
-    _WORKER["tracker"] = get_tracker(job.tracker).build(checkpoint=job.checkpoint, device=job.device, **job.options)
+def build_worker_tracker(job: Job, threads: int | None = None, plugin: TrackerPlugin | None = None) -> Any:
+    """This process's tracker; ``plugin`` when the caller resolved it already (else looked up by name)."""
+    plugin = plugin or get_tracker(job.tracker)
+    _WORKER["tracker"] = plugin.build(checkpoint=job.checkpoint, device=job.device, **job.options)
     if threads and "torch" in sys.modules:  # only torch trackers care; the others never import it
         sys.modules["torch"].set_num_threads(threads)
     return _WORKER["tracker"]
