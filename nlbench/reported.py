@@ -1,10 +1,10 @@
-"""Published numbers: the tables of the papers, read from ``results/reported/*.csv``.
+"""Published numbers: the tables of the papers (``results/reported/*.csv``) and the field's numbers since
+JointNLT, one file per source (``results/reported/literature/*.csv``).
 
-Every CSV in the reported folder (except ``aliases.csv``) has the columns
-``tracker,init,dataset,metric,value,unit,paper,table,mark,note`` (see
-``results/reported/README.md``).  Values are kept as printed in the paper
-(scores as fractions, 0.569); :func:`reported_scores` converts scores to percent
-(56.9), the unit ``nlbench eval`` reports in.
+Every CSV has the columns ``tracker,init,dataset,metric,value,unit,paper,table,mark,note``; schema 2 adds
+``venue,protocol,source_class,source,check`` (required in ``literature/``, see ``results/reported/README.md``).
+Values are kept as printed (scores as fractions, 0.569, or in percent, 56.9); :func:`reported_scores` and
+:attr:`ReportedValue.percent` convert scores to percent, the unit ``nlbench eval`` reports in.
 
 Tracker names are canonical (``OSTrack-384``); :func:`canonical_name` maps
 aliases (``OTrack-384``, registry names such as ``ostrack-384``) onto them.
@@ -37,7 +37,19 @@ COST_METRICS: tuple[str, ...] = (
     "params_tracking",
 )
 COLUMNS: tuple[str, ...] = ("tracker", "init", "dataset", "metric", "value", "unit", "paper", "table", "mark", "note")
+#: Schema 2: provenance of every number (optional in paper files, required in ``literature/``).
+PROVENANCE_COLUMNS: tuple[str, ...] = ("venue", "protocol", "source_class", "source", "check")
+#: A source that does not say how the tracker was initialised.
+UNKNOWN = "unknown"
+#: How a number was scored: pytracking-style ``analysis_results.py``, the official MATLAB toolkits,
+#: the pysot toolkit (SOTS ``eval_sot.py``), or not stated.
+REPORTED_PROTOCOLS: tuple[str, ...] = ("py-analysis", "matlab", "pysot", UNKNOWN)
+#: P = the authors (their paper or repository), S = a third-party table, T = an aggregator or AI-written note.
+SOURCE_CLASSES: tuple[str, ...] = ("P", "S", "T")
+UNITS: tuple[str, ...] = ("fraction", "percent", "GMAC", "ms", "M")
+LITERATURE = "literature"
 ENV_VAR = "NLBENCH_REPORTED_DIR"
+_GITHUB_REF = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)@(?P<commit>[0-9a-f]{7,40}) (?P<path>[\w./-]+)$")
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,12 @@ class ReportedValue:
     table: str
     mark: str
     note: str
+    venue: str = ""
+    protocol: str = UNKNOWN
+    source_class: str = "P"
+    reference: str = ""  # the CSV's ``source``: ``owner/repo@commit path``, a page, or the paper itself
+    check: str = ""  # a comparison with another source recorded by whoever copied the number
+    origin: str = ""  # ``file.csv:line``
 
     @property
     def source(self) -> str:
@@ -65,6 +83,19 @@ class ReportedValue:
         if self.unit == "fraction":
             return float(self.value * 100)
         return float(self.value)
+
+    @property
+    def percent_decimal(self) -> Decimal:
+        """The score in percent without binary rounding (``0.739`` → ``73.9``), for exact comparisons."""
+        return self.value.scaleb(2) if self.unit == "fraction" else self.value
+
+    @property
+    def url(self) -> str | None:
+        """A link to the source when it is a GitHub file at a commit (``owner/repo@commit path``)."""
+        match = _GITHUB_REF.match(self.reference)
+        if not match:
+            return None
+        return f"https://github.com/{match['repo']}/blob/{match['commit']}/{match['path']}"
 
 
 def default_dir() -> Path:
@@ -115,23 +146,49 @@ def canonical_name(name: str, folder: Path | None = None) -> str:
     aliases = _aliases(str(folder))
     if key in aliases:
         return aliases[key]
-    for value in load_reported(folder):
-        if normalize_key(value.tracker) == key:
-            return value.tracker
-    return name
+    return _names(str(folder)).get(key, name)
 
 
-def _parse_row(path: Path, line_no: int, row: dict[str, str]) -> ReportedValue:
+@lru_cache(maxsize=8)
+def _names(folder: str) -> dict[str, str]:
+    """Normalised key → tracker name as stored (the first spelling wins)."""
+    names: dict[str, str] = {}
+    for value in load_all_reported(Path(folder)):
+        names.setdefault(normalize_key(value.tracker), value.tracker)
+    return names
+
+
+def _parse_row(path: Path, line_no: int, row: dict[str, str], provenance: bool = False) -> ReportedValue:
+    """One CSV row; ``provenance`` makes the schema-2 columns mandatory (files in ``literature/``)."""
+
     def field(name: str) -> str:
         return (row.get(name) or "").strip()
 
     where = f"{path}:{line_no}"
-    missing = [c for c in ("tracker", "init", "metric", "value", "unit", "paper", "table") if not field(c)]
+    required = ("tracker", "init", "metric", "value", "unit", "paper", "table")
+    if provenance:
+        required += ("dataset", "venue", "protocol", "source_class", "source")
+    missing = [c for c in required if not field(c)]
     if missing:
         raise ReportedDataError(f"{where}: empty column(s) {', '.join(missing)}; every number needs its source")
     init = field("init")
-    if init not in INITS:
-        raise ReportedDataError(f"{where}: init {init!r} is not one of {', '.join(INITS)}")
+    inits = (*INITS, UNKNOWN) if provenance else INITS
+    if init not in inits:
+        raise ReportedDataError(f"{where}: init {init!r} is not one of {', '.join(inits)}")
+    protocol = field("protocol") or UNKNOWN
+    if protocol not in REPORTED_PROTOCOLS:
+        raise ReportedDataError(f"{where}: protocol {protocol!r} is not one of {', '.join(REPORTED_PROTOCOLS)}")
+    source_class = field("source_class") or "P"
+    if source_class not in SOURCE_CLASSES:
+        raise ReportedDataError(
+            f"{where}: source_class {source_class!r} is not one of {', '.join(SOURCE_CLASSES)} "
+            "(P authors, S third-party table, T aggregator or AI-written note)"
+        )
+    unit = field("unit")
+    if unit not in UNITS:
+        raise ReportedDataError(f"{where}: unit {unit!r} is not one of {', '.join(UNITS)}")
+    if provenance and field("metric") not in SCORE_METRICS:
+        raise ReportedDataError(f"{where}: metric {field('metric')!r} is not one of {', '.join(SCORE_METRICS)}")
     mark = field("mark")
     if mark not in ("", "b", "u"):
         raise ReportedDataError(f"{where}: mark {mark!r} must be empty, 'b' (bold) or 'u' (underline)")
@@ -141,6 +198,8 @@ def _parse_row(path: Path, line_no: int, row: dict[str, str]) -> ReportedValue:
         raise ReportedDataError(f"{where}: value {field('value')!r} is not a number (leave missing cells out)") from exc
     if not value.is_finite():
         raise ReportedDataError(f"{where}: value {field('value')!r} is not finite (leave missing cells out)")
+    if field("metric") in SCORE_METRICS and not Decimal(0) <= value <= (1 if unit == "fraction" else 100):
+        raise ReportedDataError(f"{where}: score {value} is out of range for unit {unit!r}")
     return ReportedValue(
         tracker=field("tracker"),
         init=init,
@@ -152,24 +211,23 @@ def _parse_row(path: Path, line_no: int, row: dict[str, str]) -> ReportedValue:
         table=field("table"),
         mark=mark,
         note=field("note"),
+        venue=field("venue"),
+        protocol=protocol,
+        source_class=source_class,
+        reference=field("source") or field("paper"),
+        check=field("check"),
+        origin=f"{path.name}:{line_no}",
     )
 
 
-@lru_cache(maxsize=8)
-def _load(folder: str) -> tuple[ReportedValue, ...]:
-    root = Path(folder)
-    if not root.is_dir():
-        raise ReportedDataError(
-            f"{root}: reported-numbers folder not found; set {ENV_VAR} or restore results/reported/"
-        )
+def _load_files(paths: list[Path], provenance: bool) -> tuple[ReportedValue, ...]:
     values: list[ReportedValue] = []
     seen: dict[tuple, str] = {}
-    for path in sorted(root.glob("*.csv")):
-        if path.name == "aliases.csv":
-            continue
+    for path in paths:
         for line_no, row in enumerate(_read_csv(path), start=2):
-            value = _parse_row(path, line_no, row)
-            key = (value.paper, value.table, value.tracker, value.init, value.dataset, value.metric)
+            value = _parse_row(path, line_no, row, provenance)
+            # One source prints a number once per table; two sources may print the same number.
+            key = (value.reference, value.paper, value.table, value.tracker, value.init, value.dataset, value.metric)
             if key in seen:
                 raise ReportedDataError(
                     f"{path}:{line_no}: duplicate of {seen[key]} (each number appears once per table)"
@@ -179,14 +237,49 @@ def _load(folder: str) -> tuple[ReportedValue, ...]:
     return tuple(values)
 
 
+def _folder(folder: str) -> Path:
+    root = Path(folder)
+    if not root.is_dir():
+        raise ReportedDataError(
+            f"{root}: reported-numbers folder not found; set {ENV_VAR} or restore results/reported/"
+        )
+    return root
+
+
+@lru_cache(maxsize=8)
+def _load(folder: str) -> tuple[ReportedValue, ...]:
+    root = _folder(folder)
+    return _load_files([p for p in sorted(root.glob("*.csv")) if p.name != "aliases.csv"], provenance=False)
+
+
+@lru_cache(maxsize=8)
+def _load_literature(folder: str) -> tuple[ReportedValue, ...]:
+    return _load_files(sorted((_folder(folder) / LITERATURE).glob("*.csv")), provenance=True)
+
+
 def load_reported(folder: Path | None = None) -> tuple[ReportedValue, ...]:
-    """Every published number in ``folder`` (default :func:`default_dir`), in file order."""
+    """Every number of the paper files in ``folder`` (default :func:`default_dir`), in file order.
+
+    These are the tables ``nlbench report --reported`` reproduces; :func:`load_literature` holds the rest.
+    """
     return _load(str(folder or default_dir()))
+
+
+def load_literature(folder: Path | None = None) -> tuple[ReportedValue, ...]:
+    """The field's numbers since JointNLT, one file per source in ``<folder>/literature/`` (may be empty)."""
+    return _load_literature(str(folder or default_dir()))
+
+
+def load_all_reported(folder: Path | None = None) -> tuple[ReportedValue, ...]:
+    """Paper files and literature together: what ``nlbench leaderboard --sources`` shows."""
+    return load_reported(folder) + load_literature(folder)
 
 
 def clear_cache() -> None:
     """Forget parsed files (tests that edit a reported folder in place)."""
     _load.cache_clear()
+    _load_literature.cache_clear()
+    _names.cache_clear()
     _aliases.cache_clear()
 
 

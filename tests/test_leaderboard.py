@@ -84,7 +84,29 @@ def test_ties_are_ordered_by_name():
     assert tied == ["KeepTrack", "STARK"]
 
 
-def test_json_schema_is_exact(store, tmp_path):
+LEGACY_KEYS = ["tracker", "init", "auc", "precision", "norm_precision", "source"]
+EXTENDED_KEYS = [
+    "kind", "protocol", "family", "rank", "source_class", "paper", "venue", "reference", "url", "note", "check",
+    "conflicts", "deltas",
+]  # fmt: skip
+
+
+@pytest.fixture()
+def papers_only(tmp_path, monkeypatch):
+    """A reported folder with the JointNLT paper only (no literature/), so the expected rows stay those of the paper."""
+    import shutil
+
+    from nlbench.reported import default_dir
+
+    folder = tmp_path / "reported"
+    folder.mkdir()
+    for name in ("jointnlt_cvpr2023.csv", "aliases.csv"):
+        shutil.copy(default_dir() / name, folder / name)
+    monkeypatch.setenv("NLBENCH_REPORTED_DIR", str(folder))
+    return folder
+
+
+def test_json_schema_is_exact(store, tmp_path, papers_only):
     out = tmp_path / "board.json"
     result = CliRunner().invoke(
         main, ["leaderboard", "--dataset", "tnl2k", "--source", "all", "--store", str(store), "--json", str(out)]
@@ -93,11 +115,12 @@ def test_json_schema_is_exact(store, tmp_path):
     data = json.loads(out.read_text())
     assert set(data) == {"dataset", "entries"} and data["dataset"] == "tnl2k"
     for entry in data["entries"]:
-        assert list(entry) == ["tracker", "init", "auc", "precision", "norm_precision", "source"]
+        # the first leaderboard's keys first and in order; schema 2 appends provenance
+        assert list(entry) == LEGACY_KEYS + EXTENDED_KEYS
         assert entry["init"] in ("BB", "NL", "NL+BB")
         for key in ("auc", "precision", "norm_precision"):
             assert entry[key] is None or 0.0 <= entry[key] <= 100.0
-    assert data["entries"][0] == {
+    assert {k: data["entries"][0][k] for k in LEGACY_KEYS} == {
         "tracker": "JointNLT",
         "init": "NL+BB",
         "auc": 56.9,
@@ -115,7 +138,7 @@ def test_csv_output(store, tmp_path):
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert rows[0] == {
+    assert {k: rows[0][k] for k in LEGACY_KEYS} == {
         "tracker": "JointNLT",
         "init": "NL",
         "auc": "55.0100",

@@ -91,6 +91,9 @@ class Protocol:
     min_attribute_sequences: int = 1
     # §1.7: the toolkit's own headline normalized-precision score ("at_0.20" or the 51-point mean).
     norm_precision_headline: Literal["at_0.20", "curve_mean"] = "at_0.20"
+    # The toolkit family a paper names ("py-analysis" for pytracking's analysis_results.py, "matlab" for
+    # the official toolkits): the leaderboard ranks and compares numbers only within one family.
+    family: str = "py-analysis"
 
     def short_rule(self, lasot_quirks: bool) -> str:
         return self.short_result_lasot if lasot_quirks else self.short_result
@@ -124,6 +127,7 @@ PYTRACKING = Protocol(
 GOT10K = Protocol(
     name="got10k",
     description="got10k toolkit: no validity rule, IoU with eps and clipping, short results truncate the GT",
+    family="got10k",
     success_thresholds=tuple(np.linspace(0, 1, 21).tolist()),
     norm_thresholds=tuple(np.linspace(0, 0.5, 51).tolist()),
     iou_eps=float(np.finfo(np.float64).eps),
@@ -141,6 +145,7 @@ GOT10K = Protocol(
 )
 
 _MATLAB = dict(
+    family="matlab",
     success_thresholds=_matlab_colon_thresholds(),
     invalid_pred="carry",
     short_result="raise",
@@ -172,6 +177,7 @@ TNL2K_MATLAB = Protocol(
 OTB_MATLAB = Protocol(
     name="otb-matlab",
     description="original OTB MATLAB toolkit (x,y,w,h > 0 validity, invalid predictions carry the previous box)",
+    family="matlab",
     success_thresholds=_matlab_colon_thresholds(),
     invalid_pred="carry",
     short_result="raise",
