@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 
 from nlbench.io import atomic_write_text
+from nlbench.registry import dataset_label
 from nlbench.report.leaderboard import Leaderboard, LeaderboardEntry
 
 _HEADS = {"accuracy": "Acc", "auc": "AUC", "precision": "P", "norm_precision": "NP"}
@@ -151,7 +152,7 @@ def _select(name: str, label: str, values: list[str], labels: dict[str, str] | N
 
 def render_leaderboard_html(board: Leaderboard) -> str:
     """The page as a string (all user text escaped)."""
-    scores = ("accuracy",) if board.dataset == "refcocog" else ("auc", "precision", "norm_precision")
+    scores = ("accuracy",) if board.grounding else ("auc", "precision", "norm_precision")
     # one list item per (label, reference): measured rows share a label but not their evaluation file
     sources: dict[tuple[str, str, str | None], int] = {}
     rows = []
@@ -174,7 +175,7 @@ def render_leaderboard_html(board: Leaderboard) -> str:
     inits = sorted({e.init or "–" for e in board.entries})
     families = sorted({e.family for e in board.entries})
     classes = [c for c in ("P", "S", "T", "measured") if any(_class_of(e) == c for e in board.entries)]
-    title = f"nlbench leaderboard — {board.dataset}"
+    title = f"nlbench leaderboard — {dataset_label(board.dataset)}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
