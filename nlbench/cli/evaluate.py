@@ -22,7 +22,20 @@ _NON_FINITE_HELP = (
 _PROTOCOLS = ("jointnlt", "pytracking", "got10k", "lasot-matlab", "tnl2k-matlab", "otb-matlab")
 
 
-def _common(func):
+def _common(func, several_protocols: bool = False):
+    protocol_help = "Whose rules: JointNLT's analysis (paper numbers), current pytracking, got10k, the MATLAB toolkits."
+    if several_protocols:
+        protocol_option = click.option(
+            "--protocol",
+            default="jointnlt",
+            show_default=True,
+            metavar="|".join(("all",) + _PROTOCOLS),
+            help=protocol_help + " 'all' or a comma list (jointnlt,tnl2k-matlab) prints trackers x protocols.",
+        )
+    else:
+        protocol_option = click.option(
+            "--protocol", type=click.Choice(_PROTOCOLS), default="jointnlt", show_default=True, help=protocol_help
+        )
     options = [
         click.option("--dataset", required=True, help="Registered tracking dataset (see `nlbench datasets`)."),
         click.option("--root", default=None, help="Dataset root (else $NLBENCH_<NAME>_ROOT or the config file)."),
@@ -35,13 +48,7 @@ def _common(func):
             help="A tracker's result folder (<seq>.txt files, any layout/separator). Repeat to compare trackers.",
         ),
         click.option("--sequences", default=None, metavar="S1,S2,...", help="Evaluate only these sequences."),
-        click.option(
-            "--protocol",
-            type=click.Choice(_PROTOCOLS),
-            default="jointnlt",
-            show_default=True,
-            help="Whose rules: JointNLT's analysis (paper numbers), current pytracking, got10k, the MATLAB toolkits.",
-        ),
+        protocol_option,
         click.option("--split", default=None, help="Dataset split (default: the dataset's test split)."),
         click.option("--skip-missing", is_flag=True, help="Drop sequences some tracker has no result for (from every tracker)."),
         click.option("--no-cache", is_flag=True, help="Parse every result file again (no on-disk cache of parsed files)."),
@@ -99,8 +106,45 @@ def format_table(result) -> str:
     return text_table(rows, header, right=range(1, len(header)), rule=True)
 
 
+def _cell(evaluation) -> tuple[str, str, str]:
+    return (_fmt(evaluation.auc), _fmt(evaluation.precision), _fmt(evaluation.norm_precision))
+
+
+def format_matrix(matrix) -> str:
+    """Trackers x protocols: AUC, P@20 and NP@0.20 under each protocol; refusals as numbered notes."""
+    from nlbench.eval.matrix import Refusal
+
+    protocols = [p.name for p in matrix.protocols]
+    sub = ("AUC", "P@20", "NP@0.20")
+    notes: list[str] = []
+    rows = []
+    for tracker in matrix.trackers:
+        cells: list[str] = []
+        for protocol in protocols:
+            cell = matrix.cells[protocol][tracker]
+            if isinstance(cell, Refusal):
+                notes.append(f"[{len(notes) + 1}] {tracker} under {protocol}: {cell.reason}")
+                cells += [f"refused [{len(notes)}]", "", ""]
+            else:
+                cells += list(_cell(cell))
+        rows.append((tracker, *cells))
+    header = ("tracker", *(s for _ in protocols for s in sub))
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    # each protocol's name spans its three columns
+    group_widths = [sum(widths[1 + 3 * k : 4 + 3 * k]) + 4 for k in range(len(protocols))]
+    group_widths = [max(w, len(p)) for w, p in zip(group_widths, protocols)]
+    for k, (w, p) in enumerate(zip(group_widths, protocols)):
+        widths[3 + 3 * k] += w - (sum(widths[1 + 3 * k : 4 + 3 * k]) + 4)
+    lines = ["  ".join([" " * widths[0], *(p.center(w) for p, w in zip(protocols, group_widths))])]
+    lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths))))
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    return "\n".join(lines + notes)
+
+
 @click.command("eval")
-@_common
+@(lambda func: _common(func, several_protocols=True))
 @click.option("--json", "json_out", default=None, metavar="OUT.json", help="Write scores, curves, per-sequence and per-attribute results.")
 @click.option("--bootstrap/--no-bootstrap", default=True, show_default=True, help="95% bootstrap interval of AUC over sequences (seeded).")
 @click.option("--store", "store", default="results/evaluated", show_default=True, metavar="DIR", help="Keep each tracker's entry for the leaderboard here.")
@@ -115,26 +159,30 @@ def eval_cmd(
     Numbers follow the chosen protocol number for number (default: JointNLT's
     analysis code, which produced the paper's tables). Scores are percentages,
     curves in --json fractions. Sequences are weighted equally.
+    With --protocol all (or a comma list) one table shows every tracker under
+    every protocol; a protocol that refuses a result set says why in its cell.
     Examples:
       nlbench eval --dataset lasot --root /data/LaSOT --results JointNLT=results/raw/lasot/jointnlt-nl
       nlbench eval --dataset tnl2k --root /data/TNL2K_test --results A=runs/a --results B=runs/b --json out.json
       nlbench eval --dataset otb99 --root /data/OTB_sentences --results X=dir --protocol otb-matlab
+      nlbench eval --dataset tnl2k --root /data/TNL2K_test --results A=runs/a --protocol all --json all.json
       nlbench eval --dataset synth --results static=results/raw/synth/static-bb --sequences synth_test_0001,synth_test_0002
     """
+    from nlbench.eval.matrix import parse_protocols
     from nlbench.io import atomic_write_json
 
+    protocols = parse_protocols(protocol)
+    if len(protocols) > 1:
+        _eval_matrix(dataset, root, results, sequences, protocols, split, skip_missing, no_cache, strict_reference,
+                     allow_non_finite, json_out, bootstrap, store, no_store)  # fmt: skip
+        return
     result, sources = _run_evaluation(
-        dataset, root, results, sequences, protocol, split, skip_missing, no_cache, strict_reference, bootstrap,
+        dataset, root, results, sequences, protocols[0].name, split, skip_missing, no_cache, strict_reference, bootstrap,
         allow_non_finite,
     )  # fmt: skip
     click.echo(f"{dataset} — protocol {result.protocol.name}")
     click.echo(format_table(result))
-    if result.skipped:
-        click.echo(
-            f"evaluated over {len(result.sequence_names)} / {result.n_requested} sequences "
-            f"(skipped for missing results: {', '.join(list(result.skipped)[:10])}"
-            f"{' ...' if len(result.skipped) > 10 else ''})"
-        )
+    _echo_skipped(result)
     if json_out:
         atomic_write_json(json_out, result.to_json())
         click.echo(f"wrote {json_out}")
@@ -143,6 +191,44 @@ def eval_cmd(
 
         written = store_evaluation(result, dict(sources), store)
         click.echo(f"kept for the leaderboard: {written[0].parent}")
+
+
+def _echo_skipped(result) -> None:
+    if result.skipped:
+        click.echo(
+            f"evaluated over {len(result.sequence_names)} / {result.n_requested} sequences "
+            f"(skipped for missing results: {', '.join(list(result.skipped)[:10])}"
+            f"{' ...' if len(result.skipped) > 10 else ''})"
+        )
+
+
+def _eval_matrix(dataset, root, results, sequences, protocols, split, skip_missing, no_cache, strict_reference,
+                 allow_non_finite, json_out, bootstrap, store, no_store):  # fmt: skip
+    from nlbench.eval.matrix import evaluate_protocols
+    from nlbench.eval.sources import load_sequences, parse_results_option
+    from nlbench.io import atomic_write_json
+
+    sources = parse_results_option(results)
+    names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
+    seqs = load_sequences(dataset, root, split, names)
+    matrix = evaluate_protocols(
+        seqs, sources, dataset, protocols, skip_missing=skip_missing, strict=strict_reference, bootstrap=bootstrap,
+        cache=not no_cache, allow_non_finite=allow_non_finite,
+    )  # fmt: skip
+    click.echo(f"{dataset} — {len(protocols)} protocols")
+    click.echo(format_matrix(matrix))
+    first = next(iter(matrix.evaluations.values()), None)
+    if first is not None:
+        _echo_skipped(first)
+    if json_out:
+        atomic_write_json(json_out, matrix.to_json())
+        click.echo(f"wrote {json_out}")
+    if not no_store:
+        from nlbench.eval.store import store_evaluation
+
+        for evaluation in matrix.evaluations.values():
+            written = store_evaluation(evaluation, dict(sources), store)
+        click.echo(f"kept for the leaderboard: {written[0].parent.parent}/<protocol>")
 
 
 @click.command("compare")
