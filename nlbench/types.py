@@ -49,6 +49,48 @@ class GroundingSample:
     height: int | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class GroundingRecord:
+    """One grounded sample: what the predictions file stores per row. Built by :meth:`of` from a sample."""
+
+    index: int
+    sentence: str
+    pred: np.ndarray  # (4,) xywh, image pixels
+    gt: np.ndarray  # (4,) xywh, image pixels
+    width: int | None = None
+    height: int | None = None
+    ref_id: int | None = None
+    ann_id: int | None = None
+    image_id: int | None = None
+    image: str = ""
+    split: str = ""  # e.g. "google/val"
+    unit: str = "ref"
+
+    @classmethod
+    def of(
+        cls, index: int, sample: GroundingSample, pred: Any, unit: str, image_size: tuple[int, int] | None = None
+    ) -> "GroundingRecord":
+        """The record of ``sample`` grounded as ``pred``; ``image_size`` (w, h) fills a sample without its size."""
+        width, height = sample.width, sample.height
+        if image_size is not None:
+            width = width if width is not None else int(image_size[0])
+            height = height if height is not None else int(image_size[1])
+        return cls(
+            index=index,
+            sentence=sample.sentence,
+            pred=np.asarray(pred, dtype=np.float64).reshape(4),
+            gt=np.asarray(sample.box, dtype=np.float64).reshape(4),
+            width=width,
+            height=height,
+            ref_id=sample.ref_id,
+            ann_id=sample.ann_id,
+            image_id=sample.image_id,
+            image=str(sample.image),
+            split=sample.split,
+            unit=unit,
+        )
+
+
 @runtime_checkable
 class Tracker(Protocol):
     """Test-time tracker. Frames are RGB uint8 arrays (H, W, 3); boxes are (4,) float64 xywh."""

@@ -11,15 +11,9 @@ from click.testing import CliRunner
 
 from nlbench.datasets.refcocog import load_refcocog
 from nlbench.errors import EvaluationError, ResultFormatError
-from nlbench.grounding import (
-    evaluate_grounding,
-    ground_samples,
-    grounding_ious,
-    load_predictions,
-    run_grounding,
-    save_predictions,
-    score_records,
-)
+from nlbench.eval.grounding import evaluate_grounding, grounding_ious, score_records
+from nlbench.grounding_runner import ground_samples, run_grounding
+from nlbench.store.grounding import load_predictions, save_predictions
 from nlbench.types import TrackerPlugin
 from tests.fixtures_datasets import make_ref, make_refcocog
 
@@ -183,7 +177,8 @@ def test_a_tracker_that_cannot_ground_is_refused(coco: Path, monkeypatch):
 
 
 def test_sub_labels_of_a_split_are_scored_apart():
-    from nlbench.grounding import GroundingRecord, score_records
+    from nlbench.eval.grounding import score_records
+    from nlbench.types import GroundingRecord
 
     def rec(i, split, pred):
         return GroundingRecord(index=i, sentence="s", pred=np.array(pred, float), gt=np.array([0, 0, 10, 10.0]),

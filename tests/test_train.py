@@ -292,7 +292,8 @@ def test_shipped_weights_ground_the_first_synth_test_sentences(tmp_path):
     scenes as the full split, whose score is in jointnlt-tiny.md) through the real grounder."""
     from nlbench.datasets.synth import is_ambiguous, load_synth_grounding
     from nlbench.datasets.synth.build import generate_grounding
-    from nlbench.grounding import ground_samples, score_records
+    from nlbench.eval.grounding import score_records
+    from nlbench.grounding_runner import ground_samples
     from nlbench_trackers.jointnlt.plugin import build_tiny
 
     generate_grounding(tmp_path, "test", count=60)

@@ -60,7 +60,9 @@ def ground_cmd(
                      --root /data/coco --split-by umd --split test --unit expression --rule standard
       nlbench ground --rescore results/grounding/refcocog/jointnlt-google-val-ref.csv --rule standard
     """
-    from nlbench.grounding import load_predictions, run_grounding, score_records
+    from nlbench.eval.grounding import score_records
+    from nlbench.grounding_runner import run_grounding
+    from nlbench.store.grounding import load_predictions
     from nlbench.io import atomic_write_json
 
     if rescore is not None:

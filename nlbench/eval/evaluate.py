@@ -18,10 +18,12 @@ import numpy as np
 
 from nlbench.errors import EvaluationError, ResultFormatError
 from nlbench.eval.attributes import attribute_order
+from nlbench.eval.grounding import FirstFrameGrounding, first_frame_grounding
 from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, sequence_curves
 from nlbench.eval.protocols import Protocol, get_protocol
 from nlbench.eval.statistics import bootstrap_ci
 from nlbench.registry import find_dataset
+from nlbench.store.grounding import read_first_frame_boxes
 from nlbench.store.layouts import find_result_files
 from nlbench.store.manifest import recorded_sentences
 from nlbench.store.parse_cache import read_result_file, read_result_files
@@ -64,6 +66,8 @@ class TrackerEvaluation:
     auc_ci95: tuple[float, float] | None = None
     #: the sentence each sequence was run with (``run.json``'s record, else the dataset's)
     sentences: dict[str, str] = field(default_factory=dict)
+    #: the grounded first-frame boxes (``<seq>_ground.txt``, NL mode) against GT frame 0, when the run has them
+    first_frame_grounding: FirstFrameGrounding | None = None
 
     @property
     def sequence_auc(self) -> np.ndarray:
@@ -99,6 +103,9 @@ class TrackerEvaluation:
             out["auc_ci95"] = list(self.auc_ci95)
         if any(n > 1 for n in self.n_runs.values()):
             out["runs"] = self.n_runs
+        if self.first_frame_grounding is not None:
+            out["first_frame_grounding"] = self.first_frame_grounding.to_json()
+            out["first_frame_grounding_attributes"] = self.first_frame_grounding.attributes
         return out
 
 
@@ -346,6 +353,9 @@ def evaluate(
     for t, source in results.items():
         recorded = recorded_sentences(source) if not isinstance(source, Mapping) else {}
         evaluations[t].sentences = {s.name: recorded.get(s.name, s.language) for s in kept}
+        if not isinstance(source, Mapping):
+            grounded = read_first_frame_boxes(source, [s.name for s in kept], aliases)
+            evaluations[t].first_frame_grounding = first_frame_grounding(grounded, kept, attr_names)
 
     return EvaluationResult(
         dataset=dataset,

@@ -2,7 +2,7 @@
 
 Every run is scored by :func:`nlbench.eval.evaluate` (AUC, precision at 20 px) and, where the run
 has ``<seq>_ground.txt`` (NL mode), by first-frame grounding with the one grounding metric
-(:func:`nlbench.grounding.grounding_ious`, JointNLT's rule: correct when IoU > 0.5).  Each variant
+(:func:`nlbench.eval.grounding.grounding_ious`, JointNLT's rule: correct when IoU > 0.5).  Each variant
 is compared with the base over sequences by ``compare``'s statistics
 (:func:`nlbench.eval.statistics.paired_comparison`: paired bootstrap 95 % CI and Wilcoxon), and the
 sequences that flip from success to failure are listed.
@@ -20,7 +20,7 @@ import numpy as np
 from nlbench.errors import EvaluationError
 from nlbench.eval.evaluate import evaluate
 from nlbench.eval.statistics import PairedComparison, paired_comparison
-from nlbench.grounding import grounding_ious
+from nlbench.eval.grounding import grounding_ious
 from nlbench.store.parse_cache import read_result_file
 from nlbench.textable import text_table
 from nlbench.types import Sequence
