@@ -53,6 +53,7 @@ from nlbench.cli import (  # noqa: E402,F401  (imported for their registration s
     demo,
     evaluate,
     experiment,
+    explain,
     ground,
     leaderboard,
     plugins,
