@@ -75,11 +75,17 @@ def ground_cmd(
             grounder, dataset, root, split, split_by, unit, rule, checkpoint, device, limit, predictions, not quiet
         )
         click.echo(f"predictions: {saved}")
+    if json_out is not None:
+        from nlbench.eval.provenance import grounding_provenance
+        from nlbench.registry import get_tracker
+
+        weights = checkpoint if checkpoint or grounder is None else get_tracker(grounder).default_checkpoint
+        provenance = grounding_provenance(load_predictions(saved), rule, grounder, weights)
     click.echo(result.summary())
     if json_out is not None:
         # grounder and dataset are recorded so reports can label the numbers (a rescore knows neither)
         labels = {} if rescore is not None else {"grounder": grounder, "dataset": dataset}
-        atomic_write_json(json_out, {**labels, **result.to_dict(), "predictions": str(saved)})
+        atomic_write_json(json_out, {**labels, **result.to_dict(), "predictions": str(saved), "provenance": provenance})
 
 
 register(ground_cmd)

@@ -21,6 +21,7 @@ from nlbench.eval.attributes import attribute_order
 from nlbench.eval.grounding import FirstFrameGrounding, first_frame_grounding
 from nlbench.eval.metrics import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, sequence_curves
 from nlbench.eval.protocols import Protocol, get_protocol
+from nlbench.eval.provenance import protocol_rules, run_provenance, sequence_digest, tool_version
 from nlbench.eval.statistics import bootstrap_ci
 from nlbench.registry import find_dataset
 from nlbench.store.grounding import read_first_frame_boxes
@@ -117,6 +118,8 @@ class EvaluationResult:
     sequence_names: list[str]  # evaluated, dataset order
     n_requested: int  # sequences asked for (before skipping missing results)
     skipped: dict[str, list[str]]  # sequence -> trackers without a result (skip-missing)
+    #: per tracker, how its result folder was produced (run.json: tracker, mode, checkpoint SHA-256, command)
+    runs: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @property
     def coverage(self) -> str:
@@ -135,6 +138,20 @@ class EvaluationResult:
         out["n_requested"] = self.n_requested
         if self.skipped:
             out["skipped"] = self.skipped
+        out["provenance"] = self.provenance()
+        return out
+
+    def provenance(self, tracker: str | None = None) -> dict[str, Any]:
+        """nlbench's version, every rule of the protocol, the evaluated list's digest and the runs (or one run)."""
+        out: dict[str, Any] = {
+            "nlbench": tool_version(),
+            "protocol": protocol_rules(self.protocol),
+            "sequences": sequence_digest(self.sequence_names),
+        }
+        if tracker is None:
+            out["runs"] = {name: self.runs.get(name) for name in self.trackers}
+        else:
+            out["run"] = self.runs.get(tracker)
         return out
 
 
@@ -364,4 +381,5 @@ def evaluate(
         sequence_names=[s.name for s in kept],
         n_requested=len(names),
         skipped={name: missing[name] for name in names if name in missing},
+        runs={t: run_provenance(source) for t, source in results.items()},
     )

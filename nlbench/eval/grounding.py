@@ -138,6 +138,18 @@ def check_rule(rule: str) -> None:
         raise EvaluationError(f"unknown grounding rule '{rule}'; choose one of: {', '.join(RULES)}")
 
 
+def rule_values(rule: str) -> dict[str, Any]:
+    """The rule as data, for provenance: comparison, clipping, thresholds."""
+    check_rule(rule)
+    return {
+        "name": rule,
+        "text": _RULE_TEXT[rule],
+        "comparison": ">" if rule == "jointnlt" else ">=",
+        "clip_prediction_to_image": rule == "standard",
+        "thresholds": list(THRESHOLDS),
+    }
+
+
 def _correct(ious: np.ndarray, threshold: float, rule: str) -> np.ndarray:
     return ious > threshold if rule == "jointnlt" else ious >= threshold
 

@@ -17,6 +17,7 @@ from typing import Any, Union
 from nlbench.errors import EvaluationError
 from nlbench.eval.evaluate import EvaluationResult, ResultSource, TrackerEvaluation, evaluate
 from nlbench.eval.protocols import PROTOCOLS, Protocol, get_protocol
+from nlbench.eval.provenance import protocol_rules, run_provenance
 from nlbench.types import Sequence
 
 __all__ = ["ProtocolMatrix", "Refusal", "evaluate_cells", "evaluate_protocols", "parse_protocols"]
@@ -90,6 +91,7 @@ def evaluate_cells(
         sequence_names=first.sequence_names,
         n_requested=first.n_requested,
         skipped=skipped,
+        runs={name: run_provenance(source) for name, source in results.items()},
     )
     return cells, merged
 
@@ -115,7 +117,17 @@ class ProtocolMatrix:
             "protocols": {
                 name: {"trackers": {t: cell.to_json() for t, cell in cells.items()}} for name, cells in self.cells.items()
             },
+            "provenance": self.provenance(),
         }
+
+    def provenance(self) -> dict[str, Any]:
+        """As a single evaluation's, with every protocol's rules."""
+        first = next(iter(self.evaluations.values()))
+        out = first.provenance()
+        del out["protocol"]
+        out["protocols"] = {p.name: protocol_rules(p) for p in self.protocols}
+        out["runs"] = {t: first.runs.get(t) for t in self.trackers}
+        return out
 
 
 def evaluate_protocols(

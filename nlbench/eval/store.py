@@ -15,6 +15,7 @@ from typing import Any
 from nlbench.errors import EvaluationError
 from nlbench.eval.evaluate import EvaluationResult
 from nlbench.io import atomic_write_json
+from nlbench.store.manifest import find_manifest
 
 DEFAULT_STORE = Path("results") / "evaluated"
 
@@ -27,15 +28,9 @@ def init_label(results_dir: str | os.PathLike | None) -> str | None:
     """``BB`` / ``NL`` / ``NL+BB`` from the run manifest in (or just below) ``results_dir``, else None."""
     if results_dir is None:
         return None
-    directory = Path(results_dir)
-    candidates = [directory / "run.json", *sorted(directory.glob("*/run.json")), *sorted(directory.glob("*/*/run.json"))]
-    for manifest in candidates:
-        try:
-            mode = json.loads(manifest.read_text(encoding="utf-8")).get("mode")
-        except (OSError, ValueError, AttributeError):
-            continue
-        return _INIT_LABELS.get(str(mode).lower()) if mode is not None else None
-    return None
+    manifest = find_manifest(results_dir)
+    mode = manifest.get("mode") if manifest is not None else None
+    return _INIT_LABELS.get(str(mode).lower()) if mode is not None else None
 
 
 def file_name(tracker: str) -> str:
@@ -63,6 +58,7 @@ def store_evaluation(
         }
         if result.skipped:
             entry["coverage"] = result.coverage
+        entry["provenance"] = result.provenance(name)
         written.append(atomic_write_json(directory / f"{file_name(name)}.json", entry))
     return written
 

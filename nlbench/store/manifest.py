@@ -87,6 +87,21 @@ def recorded_sentences(run_dir: str | Path) -> dict[str, str]:
     return {str(k): v for k, v in sentences.items() if isinstance(v, str)} if isinstance(sentences, dict) else {}
 
 
+def find_manifest(results_dir: str | Path) -> dict[str, Any] | None:
+    """The first readable ``run.json`` in ``results_dir`` or up to two levels below it (nested layouts)."""
+    directory = Path(results_dir)
+    candidates = [directory / MANIFEST_NAME, *sorted(directory.glob(f"*/{MANIFEST_NAME}")),
+                  *sorted(directory.glob(f"*/*/{MANIFEST_NAME}"))]  # fmt: skip
+    for path in candidates:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
+
+
 @contextmanager
 def _locked(run_dir: Path) -> Iterator[None]:
     run_dir.mkdir(parents=True, exist_ok=True)
