@@ -222,6 +222,7 @@ LASOT = DatasetPlugin(
     display_name="LaSOT",
     eval_quirks="ltk",  # the reference's LaSOT-only rules (eval-spec §1.8 steps 4 and 8)
     table_position=1,
+    official_protocol="lasot-matlab",
 )
 
 LASOT_EXT = DatasetPlugin(
@@ -237,4 +238,5 @@ LASOT_EXT = DatasetPlugin(
     attributes=LASOT_ATTRIBUTES,
     display_name="LaSOT-ext",
     table_position=2,
+    official_protocol="lasot-matlab",
 )

@@ -296,4 +296,5 @@ OTB99 = DatasetPlugin(
     sequence_aliases=result_aliases,
     display_name="OTB99",
     table_position=0,
+    official_protocol="otb-matlab",
 )

@@ -261,4 +261,5 @@ TNL2K = DatasetPlugin(
     attributes=TNL2K_ATTRIBUTES,
     display_name="TNL2K",
     table_position=3,
+    official_protocol="tnl2k-matlab",
 )

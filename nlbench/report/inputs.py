@@ -44,6 +44,15 @@ class MeasuredTracker:
     accuracy: float | None = None
     origin: str = ""
     label: str = ""  # shown in plots and column heads; the name, plus the init when a report has both
+    #: the raw result folder, when known (the report's protocol matrix and rule walk re-evaluate it)
+    results_dir: str | None = None
+    #: ``{protocol: {"auc", "precision", "norm_precision"} | {"error"}}`` from a several-protocol evaluation
+    protocol_scores: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: what produced the numbers (nlbench version, protocol rules, sequence digest, run.json fields)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    #: ``eval``'s ``first_frame_grounding`` object and its per-attribute scores, when the run grounded frame 0
+    first_frame_grounding: Mapping[str, Any] = field(default_factory=dict)
+    first_frame_grounding_attributes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def canonical(self) -> str:
@@ -83,8 +92,19 @@ def normalize_init(init: Any, where: str = "") -> str | None:
     return text
 
 
+def _mapping(obj: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = obj.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 def tracker_from_json(
-    name: str, obj: Mapping[str, Any], dataset: str, protocol: str | None, where: str, init: str | None = None
+    name: str,
+    obj: Mapping[str, Any],
+    dataset: str,
+    protocol: str | None,
+    where: str,
+    init: str | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> MeasuredTracker:
     """Build a :class:`MeasuredTracker` from one per-tracker object of the evaluation JSON contract."""
     if not isinstance(obj, Mapping):
@@ -125,6 +145,10 @@ def tracker_from_json(
         auc_ci95=(float(ci[0]), float(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None,
         accuracy=_number(obj, "accuracy", where),
         origin=where,
+        results_dir=str(obj["results_dir"]) if isinstance(obj.get("results_dir"), str) else None,
+        provenance=dict(provenance) if provenance is not None else _mapping(obj, "provenance"),
+        first_frame_grounding=_mapping(obj, "first_frame_grounding"),
+        first_frame_grounding_attributes=_mapping(obj, "first_frame_grounding_attributes"),
     )
 
 
@@ -137,18 +161,60 @@ def _read_json(path: Path) -> Any:
         raise ReportInputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
 
 
-def evaluation_to_trackers(data: Mapping[str, Any], where: str) -> list[MeasuredTracker]:
-    """The trackers of one evaluation JSON document (the ``nlbench eval --json`` contract)."""
+def _run_provenance(provenance: Mapping[str, Any], name: str, protocol: Any) -> dict[str, Any]:
+    """One tracker's part of a document's provenance: the shared fields, its protocol and its run."""
+    out = {k: v for k, v in provenance.items() if k not in ("runs", "protocols")}
+    if isinstance(provenance.get("protocols"), Mapping):
+        out["protocol"] = provenance["protocols"].get(protocol)
+    out["run"] = (provenance.get("runs") or {}).get(name)
+    return out
+
+
+def evaluation_to_trackers(data: Mapping[str, Any], where: str, protocol: str | None = None) -> list[MeasuredTracker]:
+    """The trackers of one evaluation JSON document (the ``nlbench eval --json`` contract).
+
+    A several-protocol document (``--protocol all``) gives each tracker's scores under ``protocol`` (else the
+    first protocol), with every protocol's headline numbers in ``protocol_scores``.
+    """
+    if isinstance(data, Mapping) and isinstance(data.get("protocols"), Mapping) and data.get("dataset"):
+        return _matrix_to_trackers(data, where, protocol)
     if not isinstance(data, Mapping) or not isinstance(data.get("trackers"), Mapping) or not data.get("dataset"):
         raise ReportInputError(f"{where}: expected an nlbench evaluation JSON with 'dataset' and 'trackers'")
     dataset, protocol = str(data["dataset"]), data.get("protocol")
-    return [tracker_from_json(n, o, dataset, protocol, where) for n, o in data["trackers"].items()]
+    provenance = _mapping(data, "provenance")
+    return [
+        tracker_from_json(n, o, dataset, protocol, where, provenance=_run_provenance(provenance, n, protocol) if provenance else None)
+        for n, o in data["trackers"].items()
+    ]
 
 
-def load_eval_json(path: str | Path) -> list[MeasuredTracker]:
-    """Read a file written by ``nlbench eval --json``."""
+def _matrix_to_trackers(data: Mapping[str, Any], where: str, protocol: str | None) -> list[MeasuredTracker]:
+    protocols = data["protocols"]
+    main = protocol if protocol in protocols else next(iter(protocols), None)
+    if main is None:
+        return []
+    cells = {p: (c.get("trackers") or {}) if isinstance(c, Mapping) else {} for p, c in protocols.items()}
+    provenance = _mapping(data, "provenance")
+    out = []
+    for name in dict.fromkeys(n for per_protocol in cells.values() for n in per_protocol):
+        scores = {
+            p: ({"error": str(cell["error"])} if "error" in cell else {k: cell.get(k) for k in ("auc", "precision", "norm_precision")})
+            for p, per_protocol in cells.items()
+            if isinstance(cell := per_protocol.get(name), Mapping)
+        }
+        obj = cells[main].get(name)
+        if not isinstance(obj, Mapping) or "error" in obj:
+            continue  # refused under the main protocol: shown in the matrix only
+        tracker = tracker_from_json(name, obj, str(data["dataset"]), main, where,
+                                    provenance=_run_provenance(provenance, name, main) if provenance else None)  # fmt: skip
+        out.append(replace(tracker, protocol_scores=scores))
+    return out
+
+
+def load_eval_json(path: str | Path, protocol: str | None = None) -> list[MeasuredTracker]:
+    """Read a file written by ``nlbench eval --json`` (``protocol`` picks one of a several-protocol file)."""
     path = Path(path)
-    return evaluation_to_trackers(_read_json(path), str(path))
+    return evaluation_to_trackers(_read_json(path), str(path), protocol)
 
 
 def load_evaluated_store(store: Path, dataset: str, protocol: str | None = None) -> list[MeasuredTracker]:
@@ -165,7 +231,7 @@ def load_evaluated_store(store: Path, dataset: str, protocol: str | None = None)
             tracker_from_json(
                 str(name), obj, str(obj.get("dataset") or dataset), obj.get("protocol") or path.parent.name, str(path)
             )
-        )
+        )  # a stored entry's "provenance" is already this tracker's own
     return trackers
 
 
@@ -226,7 +292,7 @@ def evaluate_result_dirs(
     for key, (name, init, directory) in zip(keys, specs):
         tracker = by_key[key]
         init = init or tracker.init or _init_from_manifest(directory)
-        out.append(replace(tracker, name=name, init=init, origin=str(directory)))
+        out.append(replace(tracker, name=name, init=init, origin=str(directory), results_dir=str(directory)))
     return out
 
 

@@ -24,6 +24,7 @@ from nlbench.report.inputs import (
 )
 from nlbench.report.latex import comparison_latex, cost_latex, sequence_latex, standalone_document
 from nlbench.report.leaderboard import LeaderboardEntry, measured_entries, reported_entries
+from nlbench.report.protocols import protocol_section
 from nlbench.report.tables import (
     METRIC_LABELS,
     build_comparison,
@@ -132,6 +133,64 @@ def _grounding_rows(grounding: Sequence[Mapping[str, Any]], include_reported: bo
     return rows
 
 
+def _first_frame_table(trackers: Sequence[MeasuredTracker]) -> dict[str, Any] | None:
+    """Grounding on the first frame: the joint tracker beside the separated pipeline's grounder, overall and per attribute."""
+    shown = [t for t in trackers if t.first_frame_grounding]
+    if not shown:
+        return None
+    columns = []
+    for t in shown:
+        run = (t.provenance.get("run") or {}) if isinstance(t.provenance, Mapping) else {}
+        tracker = str(run.get("tracker") or "")
+        # a separated pipeline GROUNDER+TRACKER grounded the first frame with its grounder
+        columns.append(f"{t.display} (grounder {tracker.split('+')[0]})" if "+" in tracker else t.display)
+
+    def cells(scores: Sequence[Mapping[str, Any] | None]) -> list[dict[str, Any]]:
+        return [
+            {"n": s.get("n"), "mean_iou": _percent_iou(s.get("mean_iou")), "acc50": s.get("acc50"), "acc50_ge": s.get("acc50_ge")}
+            if s else {"n": None, "mean_iou": None, "acc50": None, "acc50_ge": None}
+            for s in scores
+        ]
+
+    rows = [{"name": "all sequences", "cells": cells([t.first_frame_grounding for t in shown])}]
+    attributes = list(dict.fromkeys(a for t in shown for a in t.first_frame_grounding_attributes))
+    for attr in attributes:
+        rows.append({"name": attr, "cells": cells([t.first_frame_grounding_attributes.get(attr) for t in shown])})
+    return {"columns": columns, "rows": rows}
+
+
+def _percent_iou(value: Any) -> float | None:
+    return float(value) * 100 if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _provenance_rows(trackers: Sequence[MeasuredTracker]) -> list[dict[str, Any]]:
+    """One row per tracker with a recorded provenance: version, protocol, sequence digest, run."""
+    rows = []
+    for t in trackers:
+        p = t.provenance if isinstance(t.provenance, Mapping) else {}
+        if not p:
+            continue
+        run = p.get("run") if isinstance(p.get("run"), Mapping) else {}
+        protocol = p.get("protocol") if isinstance(p.get("protocol"), Mapping) else {}
+        sequences = p.get("sequences") if isinstance(p.get("sequences"), Mapping) else {}
+        checkpoints = run.get("checkpoint_sha256") if isinstance(run.get("checkpoint_sha256"), Mapping) else {}
+        rows.append(
+            {
+                "tracker": t.display,
+                "nlbench": p.get("nlbench"),
+                "protocol": protocol.get("name") or t.protocol,
+                "rules": ", ".join(f"{k}={v}" for k, v in protocol.items() if k not in ("name", "description") and not isinstance(v, list)),
+                "n": sequences.get("n"),
+                "sha256": sequences.get("sha256"),
+                "run_tracker": run.get("tracker"),
+                "mode": run.get("mode"),
+                "checkpoints": [f"{role}: {digest}" for role, digest in checkpoints.items()],
+                "command": run.get("command"),
+            }
+        )
+    return rows
+
+
 def _collect_measured(
     datasets: Sequence[str],
     measured: Sequence[MeasuredTracker],
@@ -147,7 +206,7 @@ def _collect_measured(
         for dataset in datasets:
             trackers += load_evaluated_store(Path(store), dataset, protocol)
     for path in eval_json:
-        trackers += load_eval_json(path)
+        trackers += load_eval_json(path, protocol)
     if results:
         tracking = [d for d in datasets if not is_grounding(d)]
         if len(tracking) != 1:
@@ -184,6 +243,7 @@ def _dataset_context(
     styles: dict[str, plotting.Style],
     plot_dir: Path,
     written: list[Path],
+    root: str | Path | None = None,
 ) -> dict[str, Any]:
     entries: list[LeaderboardEntry] = reported_entries(dataset) if include_reported else []
     entries += measured_entries(trackers)
@@ -241,6 +301,9 @@ def _dataset_context(
         "plots": figures,
         "attributes": attribute_rows,
         "attribute_trackers": [t.display for t in with_attributes],
+        "protocols": protocol_section(dataset, trackers, root) if trackers else None,
+        "first_frame": _first_frame_table(trackers),
+        "provenance": _provenance_rows(trackers),
     }
 
 
@@ -345,7 +408,7 @@ def write_report(
     written: list[Path] = []
     contexts = [
         _dataset_context(
-            d, [t for t in trackers if t.dataset == d], grounding_rows, include_reported, styles, plot_dir, written
+            d, [t for t in trackers if t.dataset == d], grounding_rows, include_reported, styles, plot_dir, written, root
         )
         for d in ordered
     ]
