@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from nlbench.cli import register
-from nlbench.cli.evaluate import _PROTOCOLS, _fmt
+from nlbench.cli.evaluate import _NON_FINITE_HELP, _PROTOCOLS, _fmt
 
 
 def _delta(after, before) -> str:
@@ -67,8 +67,9 @@ def format_walk(walk, top: int = 3) -> str:
 @click.option("--to", "end", type=click.Choice(_PROTOCOLS), required=True, help="Protocol to arrive at.")
 @click.option("--top", default=3, show_default=True, help="Sequences listed per step (largest AUC change first).")
 @click.option("--skip-missing", is_flag=True, help="Drop sequences some tracker has no result for (from every tracker).")
+@click.option("--allow-non-finite", is_flag=True, help=_NON_FINITE_HELP)
 @click.option("--json", "json_out", default=None, metavar="OUT.json", help="Write start, every step and end per tracker.")
-def explain_cmd(dataset, root, results, sequences, split, start, end, top, skip_missing, json_out):
+def explain_cmd(dataset, root, results, sequences, split, start, end, top, skip_missing, allow_non_finite, json_out):
     """Walk from protocol --from to --to one rule at a time and show what each rule changes.
 
     \b
@@ -88,7 +89,7 @@ def explain_cmd(dataset, root, results, sequences, split, start, end, top, skip_
     sources = parse_results_option(results)
     names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
     seqs = load_sequences(dataset, root, split, names)
-    walk = explain(seqs, sources, dataset, start, end, skip_missing=skip_missing)
+    walk = explain(seqs, sources, dataset, start, end, skip_missing=skip_missing, allow_non_finite=allow_non_finite)
     click.echo(format_walk(walk, top))
     if json_out:
         atomic_write_json(json_out, walk.to_json())
