@@ -110,3 +110,16 @@ def test_a_real_browser_renders_the_new_sections(stored):
     for text in ("Grounding on the first frame", "tnl2k-matlab (official)", "From jointnlt to tnl2k-matlab", "Provenance"):
         assert text in dom
     assert "<script" not in dom.lower()
+
+
+def test_a_tracker_without_its_folder_or_matrix_is_named_in_a_note(stored):
+    tmp_path, root, names, dirs = stored
+    common = ["eval", "--dataset", "tnl2k", "--root", str(root), "--sequences", ",".join(names), "--no-store"]
+    CliRunner().invoke(main, [*common, "--results", f"A={dirs['A']}", "--protocol", "all", "--json", str(tmp_path / "a.json")])
+    CliRunner().invoke(main, [*common, "--results", f"B={dirs['B']}", "--json", str(tmp_path / "b.json")])
+    res = CliRunner().invoke(main, ["report", "--eval-json", str(tmp_path / "a.json"), "--eval-json", str(tmp_path / "b.json"),
+                                    "--out", str(tmp_path / "rep3")], catch_exceptions=False)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    matrix = _text((tmp_path / "rep3" / "index.html").read_text(), "Protocols", "Provenance")
+    assert "B: only its jointnlt scores are known here (no result folder)" in matrix
+    assert " A 62.0 97.2 63.9 58.1 88.9 72.2 " in matrix  # A's row: jointnlt, then pytracking

@@ -77,6 +77,11 @@ def protocol_section(
             groups.setdefault(tuple(t.sequences), []).append(t)
         elif t.protocol_scores:
             rows.append({"tracker": t.display, "cells": [_cell(t.protocol_scores.get(p, {"error": "not evaluated"})) for p in protocols]})
+        else:
+            notes.append(
+                f"{t.display}: only its {t.protocol or 'single-protocol'} scores are known here (no result folder); "
+                "give its folder with --results, or evaluate it with `nlbench eval --protocol all --json F`"
+            )
     loaded: dict[tuple[str, ...], Any] = {}
     for names, members in groups.items():
         sources = {t.display: t.results_dir for t in members}
