@@ -231,7 +231,6 @@ class DatasetPlugin:
     table_position: int | None = None
     #: keyword options ``load`` accepts beyond the fixed contract (e.g. ``("split_by", "unit")``)
     load_options: tuple[str, ...] = ()
-
     #: the protocol of the dataset's official toolkit (``nlbench.eval.PROTOCOLS`` name), None when it has none;
     #: the report walks from ``jointnlt`` to it (``nlbench explain``)
     official_protocol: str | None = None

@@ -58,7 +58,7 @@ def format_walk(walk, top: int = 3) -> str:
 
 
 @click.command("explain")
-@click.option("--dataset", required=True, help="Dataset: lasot, lasot_ext, tnl2k, otb99 (or any registered one, e.g. synth).")
+@click.option("--dataset", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
 @click.option("--root", default=None, help="Dataset root (else $NLBENCH_<NAME>_ROOT or the config file).")
 @click.option("--results", "results", multiple=True, required=True, metavar="NAME=DIR", help="A tracker's result folder (repeatable).")
 @click.option("--sequences", default=None, metavar="S1,S2,...", help="Only these sequences.")
