@@ -17,6 +17,7 @@ def _delta(after, before) -> str:
 def format_walk(walk, top: int = 3) -> str:
     """Per tracker: start, each rule step with its change and the sequences it moves most, end, total change."""
     from nlbench.eval.explain import SCORES
+    from nlbench.textable import text_table
 
     lines = [f"{walk.dataset}: {walk.start.name} -> {walk.end.name}, {len(walk.steps)} rule(s) differ"]
     for step in walk.steps:
@@ -49,10 +50,8 @@ def format_walk(walk, top: int = 3) -> str:
             row(f"{i + 1}. {step.text}", scores, previous, moved, step.protocol.name)
             previous = scores
         row(f"end: {walk.end.name} (total change)", data["end"], data["start"], protocol=walk.end.name)
-        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
         lines.append(f"\n{name}")
-        for r in (header, tuple("-" * w for w in widths), *rows):
-            lines.append("  " + "  ".join(c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        lines.append(text_table(rows, header, right=range(1, 7), rule=True, indent="  "))
         lines += notes
     return "\n".join(lines)
 
