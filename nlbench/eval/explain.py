@@ -64,7 +64,7 @@ RULES: tuple[Rule, ...] = (
     Rule("headline normalized precision", ("norm_precision_headline",)),
 )  # fmt: skip
 
-_IDENTITY = ("name", "description")
+_IDENTITY = ("name", "description", "family")  # what a protocol is called and grouped with, not how it scores
 
 
 def _describe(field: str, old: Any, new: Any) -> str:
@@ -101,7 +101,7 @@ def rule_steps(start: Protocol, end: Protocol) -> list[RuleStep]:
         current = replace(current, name=f"{start.name}->{end.name} after '{rule.label}'", **changed)
         steps.append(RuleStep(rule, current, described))
     if steps:
-        assert replace(current, name=end.name, description=end.description) == end
+        assert replace(current, **{f: getattr(end, f) for f in _IDENTITY}) == end
         steps[-1] = replace(steps[-1], protocol=end)
     return steps
 
