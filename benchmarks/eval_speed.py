@@ -236,16 +236,14 @@ _OURS = "nlbench eval, cold parse"
 
 
 def _side_by_side(args, workdir: Path, data: Path, results: dict[str, Path], command: list[str], record) -> int:
-    """Alternate the reference and a cold ``nlbench eval --json`` ``args.repeat`` times; compare their numbers."""
-    import json
-
+    """Alternate the reference and a cold ``nlbench eval`` ``args.repeat`` times; compare their printed numbers."""
     from nlbench.store import importer
 
     reference = [sys.executable, str(Path(__file__).with_name("jointnlt_analysis.py")), "--checkout", str(args.jointnlt),
                  "--lasot", str(data), "--work", str(workdir / "jointnlt")]  # fmt: skip
     for label, d in results.items():
         reference += ["--results", f"{label}={d}"]
-    ours = [*command, "--json", str(workdir / "nlbench.json")]
+    ours = command  # both print a table, and the numbers are compared on it
     env = dict(os.environ)
     ref_proc = our_proc = None
     for _ in range(args.repeat):
@@ -262,13 +260,13 @@ def _side_by_side(args, workdir: Path, data: Path, results: dict[str, Path], com
         record(_OURS, wall, cpu)
     print("\nJointNLT analysis output:\n" + "\n".join(line for line in ref_proc.stdout.splitlines() if "|" in line))
     printed = _reference_table(ref_proc.stdout)
-    scores = json.loads((workdir / "nlbench.json").read_text())["trackers"]
-    keys = {"AUC": "auc", "OP50": "op50", "OP75": "op75", "Precision": "precision", "Norm Precision": "norm_precision"}
+    scores = _nlbench_table(our_proc.stdout)
+    keys = {"AUC": "AUC", "OP50": "OP50", "OP75": "OP75", "Precision": "Prec", "Norm Precision": "NormPrec"}
     mismatches = [
-        f"{name} {column}: reference {printed[name][column]}, nlbench {scores[name][key]:.2f}"
+        f"{name} {column}: reference {printed[name][column]}, nlbench {scores[name][key]}"
         for name in results
         for column, key in keys.items()
-        if printed[name][column] != f"{scores[name][key]:.2f}"
+        if printed[name][column] != scores[name][key]
     ]
     if mismatches:
         print("numbers differ:\n  " + "\n  ".join(mismatches))
@@ -282,6 +280,21 @@ def _reference_table(stdout: str) -> dict[str, dict[str, str]]:
     rows = [[cell.strip() for cell in line.split("|")[:-1]] for line in stdout.splitlines() if line.count("|") > 2]
     header, body = rows[0], rows[1:]
     return {row[0]: dict(zip(header[1:], row[1:])) for row in body}
+
+
+def _nlbench_table(stdout: str) -> dict[str, dict[str, str]]:
+    """The rows of ``nlbench eval``'s table: {tracker: {column: '12.34'}} (the AUC without its interval)."""
+    lines = [line.split() for line in stdout.splitlines() if line.strip()]
+    header = next(i for i, cells in enumerate(lines) if cells[:2] == ["tracker", "AUC"])
+    columns = lines[header]
+    table = {}
+    for cells in lines[header + 2 :]:
+        if len(cells) < len(columns):
+            break
+        auc_interval = cells[2:4] if cells[2].startswith("[") else []  # "80.08 [80.03, 80.13]"
+        values = [cells[1], *[c for c in cells[2 + len(auc_interval) :]]]
+        table[cells[0]] = dict(zip(columns[1:], values))
+    return table
 
 
 def _nlbench_command() -> list[str]:

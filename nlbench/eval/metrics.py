@@ -300,8 +300,9 @@ def batch_curves(
     dest = np.arange(total_p) + np.repeat(a_start - p_start, m)
     aligned[dest] = pred
     gt_rows = np.arange(total) - np.repeat(a_start, n) + np.repeat(gt_start[owners], n)  # row of gt_all
-    gt = np.asfortranarray(gt_all)[gt_rows]
-    gt = np.asfortranarray(gt)
+    gt = np.empty((total, 4), order="F")
+    for column, values in enumerate(np.asfortranarray(gt_all).T):
+        values.take(gt_rows, out=gt[:, column])
     aligned[a_start] = gt[a_start]  # first-frame override
     counted = ~gt_nan_all[gt_rows]
     if rule == "truncate_gt":
