@@ -8,11 +8,15 @@ comma-separated ``%.3f``.  Then times the evaluation of all three trackers:
 
 * in-process: dataset loading, result parsing (cold, then warm from the
   importer's cache) and scoring, separately and end to end;
-* as a user runs it: ``nlbench eval ...`` in a fresh subprocess (cold parse).
+* as a user runs it: ``nlbench eval ...`` in a fresh subprocess (cold parse);
+* with ``--jointnlt CHECKOUT``: the original JointNLT analysis (``tracking/analysis_results.py`` with
+  ``print_results``, its ``eval_data.pkl`` cache deleted, run by ``jointnlt_analysis.py``) on the same
+  files, alternating with a cold ``nlbench eval`` in each repetition; prints both medians, their ratio,
+  and checks that every printed number (AUC, OP50, OP75, Precision, Norm Precision) is identical.
 
 Usage::
 
-    python benchmarks/eval_speed.py [--repeat 3] [--keep DIR] [--frames 685360]
+    python benchmarks/eval_speed.py [--repeat 3] [--keep DIR] [--frames 685360] [--jointnlt CHECKOUT]
 """
 
 from __future__ import annotations
@@ -137,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (median reported)")
     parser.add_argument("--frames", type=int, default=LASOT_TEST_FRAMES, help="total GT rows")
     parser.add_argument("--keep", type=Path, default=None, help="build the set here and keep it (reused if present)")
+    parser.add_argument("--jointnlt", type=Path, default=None, help="a JointNLT checkout: time its analysis side by side")
+    parser.add_argument("--skip-parts", action="store_true", help="only the end-to-end timings")
     args = parser.parse_args(argv)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="nlbench-eval-speed-"))
@@ -169,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.setdefault(label, []).append((wall, cpu))
 
         result = None
-        for _ in range(args.repeat):
+        for _ in range(0 if args.skip_parts else args.repeat):
             importer.clear_cache(disk=True)
             wall, cpu, sequences = _timed(lambda: load_sequences("lasot", data))
             record("load dataset (lasot loader)", wall, cpu)
@@ -190,7 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         for label, d in results.items():
             command += ["--results", f"{label}={d}"]
         proc = None
-        for _ in range(args.repeat):
+        if args.jointnlt is not None:
+            status = _side_by_side(args, workdir, data, results, command, record)
+            if status:
+                return status
+        for _ in range(0 if args.jointnlt is not None else args.repeat):
             importer.clear_cache(disk=True)
             wall, cpu, proc = _timed_subprocess(command, dict(os.environ))
             if proc.returncode != 0:
@@ -208,11 +218,83 @@ def main(argv: list[str] | None = None) -> int:
             wall = statistics.median(v[0] for v in values)
             cpu = statistics.median(v[1] for v in values)
             print(f"  {label:32s} {wall:7.3f}  {cpu:7.3f}")
-        print("\n" + proc.stdout.strip())
+        if args.jointnlt is not None:
+            ref, ours = rows[_REFERENCE], rows[_OURS]
+            wall_ratio = statistics.median(v[0] for v in ref) / statistics.median(v[0] for v in ours)
+            cpu_ratio = statistics.median(v[1] for v in ref) / statistics.median(v[1] for v in ours)
+            print(f"\nnlbench eval is {wall_ratio:.1f}x faster than the JointNLT analysis (wall; {cpu_ratio:.1f}x in CPU time)")
+        if proc is not None:
+            print("\n" + proc.stdout.strip())
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+_REFERENCE = "JointNLT analysis, no cache"
+_OURS = "nlbench eval, cold parse"
+
+
+def _side_by_side(args, workdir: Path, data: Path, results: dict[str, Path], command: list[str], record) -> int:
+    """Alternate the reference and a cold ``nlbench eval`` ``args.repeat`` times; compare their printed numbers."""
+    from nlbench.store import importer
+
+    reference = [sys.executable, str(Path(__file__).with_name("jointnlt_analysis.py")), "--checkout", str(args.jointnlt),
+                 "--lasot", str(data), "--work", str(workdir / "jointnlt")]  # fmt: skip
+    for label, d in results.items():
+        reference += ["--results", f"{label}={d}"]
+    ours = command  # both print a table, and the numbers are compared on it
+    env = dict(os.environ)
+    ref_proc = our_proc = None
+    for _ in range(args.repeat):
+        wall, cpu, ref_proc = _timed_subprocess(reference, env)
+        if ref_proc.returncode != 0:
+            print(ref_proc.stdout[-3000:], ref_proc.stderr[-3000:])
+            return 1
+        record(_REFERENCE, wall, cpu)
+        importer.clear_cache(disk=True)
+        wall, cpu, our_proc = _timed_subprocess(ours, env)
+        if our_proc.returncode != 0:
+            print(our_proc.stdout, our_proc.stderr)
+            return 1
+        record(_OURS, wall, cpu)
+    print("\nJointNLT analysis output:\n" + "\n".join(line for line in ref_proc.stdout.splitlines() if "|" in line))
+    printed = _reference_table(ref_proc.stdout)
+    scores = _nlbench_table(our_proc.stdout)
+    keys = {"AUC": "AUC", "OP50": "OP50", "OP75": "OP75", "Precision": "Prec", "Norm Precision": "NormPrec"}
+    mismatches = [
+        f"{name} {column}: reference {printed[name][column]}, nlbench {scores[name][key]}"
+        for name in results
+        for column, key in keys.items()
+        if printed[name][column] != scores[name][key]
+    ]
+    if mismatches:
+        print("numbers differ:\n  " + "\n  ".join(mismatches))
+        return 1
+    print(f"identical numbers: {len(results)} trackers x {len(keys)} scores, as printed by the reference (2 decimals)")
+    return 0
+
+
+def _reference_table(stdout: str) -> dict[str, dict[str, str]]:
+    """The rows of the reference's ``generate_formatted_report`` table: {tracker: {column: '12.34'}}."""
+    rows = [[cell.strip() for cell in line.split("|")[:-1]] for line in stdout.splitlines() if line.count("|") > 2]
+    header, body = rows[0], rows[1:]
+    return {row[0]: dict(zip(header[1:], row[1:])) for row in body}
+
+
+def _nlbench_table(stdout: str) -> dict[str, dict[str, str]]:
+    """The rows of ``nlbench eval``'s table: {tracker: {column: '12.34'}} (the AUC without its interval)."""
+    lines = [line.split() for line in stdout.splitlines() if line.strip()]
+    header = next(i for i, cells in enumerate(lines) if cells[:2] == ["tracker", "AUC"])
+    columns = lines[header]
+    table = {}
+    for cells in lines[header + 2 :]:
+        if len(cells) < len(columns):
+            break
+        auc_interval = cells[2:4] if cells[2].startswith("[") else []  # "80.08 [80.03, 80.13]"
+        values = [cells[1], *[c for c in cells[2 + len(auc_interval) :]]]
+        table[cells[0]] = dict(zip(columns[1:], values))
+    return table
 
 
 def _nlbench_command() -> list[str]:

@@ -216,6 +216,7 @@ def test_disk_cache_serves_a_new_process(tmp_path, monkeypatch):
         raise AssertionError(f"{path} parsed again")
 
     monkeypatch.setattr(importer, "_parse_path", no_parsing)
+    monkeypatch.setattr(importer, "_parse_paths_grouped", lambda paths: no_parsing(paths, False))
     again = importer.read_result_files(paths)
     assert [a.tolist() for a in again] == [f.tolist() for f in first]
     monkeypatch.undo()
@@ -229,7 +230,18 @@ def test_disk_cache_serves_a_new_process(tmp_path, monkeypatch):
     clear_cache()
     assert importer.read_result_files(paths[:1], strict=True)[0].tolist() == first[0].tolist()
     clear_cache(disk=True)
-    assert not any(importer._bundle_dir().glob("*.npz"))
+    assert not any(importer._bundle_dir().glob("*"))
+
+
+def test_grouped_parsing_equals_file_by_file(tmp_path):
+    from nlbench.boxtext import parse_boxes_fast, parse_boxes_fast_many
+
+    blobs = [b"1 2 3 4\n5 6 7 8", b"\n\n", b"1,2,3,4\r\n", b"9 9 9 9\n1 2 3", b"1e3 2 3 4\n", b"-1.5\t2 3 4", b"7 7 7 7"]
+    for group_bytes in (1, 20, 1 << 20):
+        grouped = parse_boxes_fast_many(blobs, group_bytes=group_bytes)
+        single = [parse_boxes_fast(b) for b in blobs]
+        assert [None if v is None else v.tolist() for v in grouped] == [None if v is None else v.tolist() for v in single]
+    assert grouped[3] is None and grouped[1].shape == (0, 4)
 
 
 def test_many_files_in_threads_keep_order(tmp_path):

@@ -23,7 +23,7 @@ from typing import Sequence as Seq
 
 import numpy as np
 
-from nlbench.boxtext import RowError, parse_box_lines, parse_boxes_fast
+from nlbench.boxtext import RowError, parse_box_lines, parse_boxes_fast, strip_bom
 from nlbench.errors import DatasetError
 from nlbench.textable import text_table
 
@@ -142,22 +142,30 @@ class NumberedFrames(collections.abc.Sequence):
 # --------------------------------------------------------------------------------------------- text files
 
 
-def read_text(path: Path, what: str = "file", sequence: str | None = None) -> str:
-    """The text of ``path`` with line endings normalised to ``\\n`` (CRLF files exist in TNL2K, OTB)."""
+def read_file_bytes(path: Path, what: str = "file", sequence: str | None = None) -> bytes:
+    """The bytes of ``path``, or a DatasetError naming the file (and the sequence) when it is missing."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         where = f" of sequence '{sequence}'" if sequence else ""
         raise DatasetError(f"{path}: {what}{where} is missing") from None
     except IsADirectoryError:
         raise DatasetError(f"{path}: expected a {what}, found a directory") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+
+
+def decode_text(raw: bytes) -> str:
+    """Text with line endings normalised to ``\\n`` (CRLF files exist in TNL2K, OTB) and no byte-order mark."""
+    raw = strip_bom(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # a few hand-edited sentence files are not UTF-8
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path: Path, what: str = "file", sequence: str | None = None) -> str:
+    """The text of ``path`` with line endings normalised to ``\\n`` (CRLF files exist in TNL2K, OTB)."""
+    return decode_text(read_file_bytes(path, what, sequence))
 
 
 def read_sentence(path: Path, sequence: str | None = None) -> str:
@@ -175,11 +183,11 @@ def read_boxes(path: Path, sequence: str | None = None) -> np.ndarray:
     Splits on any run of commas and whitespace, the robust rule of eval-spec §3.4 (OTB mixes
     comma, tab and space; BlurCar1 row 496). Blank lines are skipped, like numpy.loadtxt.
     """
-    text = read_text(path, "ground-truth file", sequence)
-    data = text.encode("utf-8")
-    fast = parse_boxes_fast(data)  # the number parser shared with the result importer
+    raw = read_file_bytes(path, "ground-truth file", sequence)
+    fast = parse_boxes_fast(strip_bom(raw))  # the number parser shared with the result importer
     if fast is not None and len(fast):
         return fast
+    data = decode_text(raw).encode("utf-8")
     try:
         rows = parse_box_lines(data)
     except RowError as bad:
@@ -191,11 +199,33 @@ def read_boxes(path: Path, sequence: str | None = None) -> np.ndarray:
     return rows
 
 
+#: Bytes of the usual flag file: '0', '1' and ASCII separators (comma, whitespace).
+_FLAG_DIGIT = np.zeros(256, dtype=bool)
+_FLAG_DIGIT[[48, 49]] = True
+_FLAG_OTHER = np.ones(256, dtype=bool)
+_FLAG_OTHER[[9, 10, 11, 12, 13, 32, 44, 48, 49]] = False
+
+
+def _flags_fast(raw: bytes) -> np.ndarray | None:
+    """One-character 0/1 tokens between commas and whitespace, read without tokenising; None otherwise."""
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    if _FLAG_OTHER[buf].any():
+        return None
+    digit = _FLAG_DIGIT[buf]
+    if (digit[1:] & digit[:-1]).any():  # a token such as "00" or "10": the located reader decides
+        return None
+    return buf[digit] == 49
+
+
 def read_flags(path: Path, sequence: str | None = None, what: str = "flag file") -> np.ndarray:
     """0/1 flags separated by commas and/or line breaks (LaSOT keeps them on one line) as a bool array."""
-    text = read_text(path, what, sequence)
+    raw = read_file_bytes(path, what, sequence)
+    fast = _flags_fast(raw)  # the usual file; anything else gets the located reader below
+    if fast is not None:
+        return fast
+    text = decode_text(raw)
     tokens = [t for t in _SEPARATORS.split(text) if t]
-    if set(tokens) <= {"0", "1"}:  # the usual case, checked in C; anything else gets a located error below
+    if set(tokens) <= {"0", "1"}:
         return np.asarray(tokens) == "1" if tokens else np.zeros(0, dtype=bool)
     values: list[bool] = []
     for lineno, line in enumerate(text.split("\n"), start=1):

@@ -20,7 +20,7 @@ from nlbench import boxes
 from nlbench.errors import EvaluationError
 from nlbench.eval.protocols import Protocol
 
-__all__ = ["Curves", "align_prediction", "count_curve", "sequence_curves"]
+__all__ = ["Curves", "align_prediction", "batch_curves", "count_curve", "sequence_curves"]
 
 #: Index of the reported point on each curve (eval-spec §1.7).
 OP50_INDEX, OP75_INDEX, PRECISION_INDEX, NORM_PRECISION_INDEX = 10, 15, 20, 20
@@ -234,3 +234,131 @@ def sequence_curves(
         precision=count_curve(error, protocol.precision_array, strict_greater=False) / denominator,
         norm_precision=count_curve(norm_error, protocol.norm_array, strict_greater=False) / denominator,
     )
+
+
+def batch_curves(
+    predictions: SequenceOf[np.ndarray],
+    owners: SequenceOf[int],
+    gts: SequenceOf[np.ndarray],
+    visibles: SequenceOf[np.ndarray | None],
+    protocol: Protocol,
+    lasot_quirks: bool,
+) -> Curves | None:
+    """Curves of many results at once, shape (I, K) each: result i is scored against sequence ``owners[i]``.
+
+    Every frame of every result is concatenated and each step of :func:`sequence_curves` runs once
+    over all of them (the steps are elementwise, so every number is bit-identical to scoring the
+    sequences one by one); per-result curves come from one ``bincount`` over (result, threshold bin).
+    Returns None when some result or sequence would raise: the caller then scores sequence by
+    sequence, which names the first problem in dataset order.
+    """
+    n_items = len(predictions)
+    gt_len = np.fromiter((g.shape[0] for g in gts), dtype=np.intp, count=len(gts))
+    if n_items == 0 or gt_len.min(initial=1) == 0:
+        return None
+    gt_all = np.concatenate(gts).astype(np.float64, copy=False)
+    gt_start = np.concatenate(([0], np.cumsum(gt_len)[:-1]))
+    gt_nan_all = _any_column(np.isnan(gt_all))
+    if protocol.nan_gt == "raise" and gt_nan_all.any():
+        return None
+    owners = np.asarray(owners, dtype=np.intp)
+    n = gt_len[owners]  # GT rows of each result's sequence
+    m_raw = np.fromiter((p.shape[0] for p in predictions), dtype=np.intp, count=n_items)
+    rule = protocol.short_rule(lasot_quirks)
+    if rule == "raise" and np.any(m_raw < n):
+        return None
+    m = np.minimum(m_raw, n)
+    # Truncated predictions, concatenated: P[k] is row k - p_start[i] of result i.
+    pred = np.concatenate([np.asarray(p, dtype=np.float64)[:k] for p, k in zip(predictions, m)])
+    if protocol.invalid_pred == "raise":
+        with np.errstate(invalid="ignore"):
+            full = [np.asarray(p, dtype=np.float64) for p in predictions]
+            if any(np.isnan(p.sum()) or p[:, 2:].min(initial=0.0) < 0 for p in full):
+                return None  # the per-sequence path names the row (it checks the whole file, not only its first N rows)
+    p_start = np.concatenate(([0], np.cumsum(m)[:-1]))
+    total_p = pred.shape[0]
+    first = np.zeros(total_p, dtype=bool)
+    first[p_start[m > 0]] = True
+    w, h = pred[:, 2], pred[:, 3]
+    replace = None
+    if protocol.invalid_pred == "carry":
+        with np.errstate(invalid="ignore"):
+            replace = ~((w > 0) & (h > 0)) | np.isnan(pred[:, 0]) | np.isnan(pred[:, 1])
+    elif protocol.carry_zero_size:
+        replace = (w == 0) | (h == 0)
+    if replace is not None:
+        replace &= ~first  # frame 0 of a result is never carried (and stops the carry of the previous one)
+        if replace.any():
+            source = np.maximum.accumulate(np.where(replace, 0, np.arange(total_p)))
+            pred = pred[source]
+    # Aligned to the GT: result i occupies rows a_start[i] .. a_start[i] + n[i] of A.
+    total = int(n.sum())
+    a_start = np.concatenate(([0], np.cumsum(n)[:-1]))
+    item_of_row = np.repeat(np.arange(n_items), n)
+    # Column-major (x, y, w and h each contiguous): the box arithmetic streams over columns.
+    aligned = np.zeros((total, 4), order="F")
+    dest = np.arange(total_p) + np.repeat(a_start - p_start, m)
+    aligned[dest] = pred
+    gt_rows = np.arange(total) - np.repeat(a_start, n) + np.repeat(gt_start[owners], n)  # row of gt_all
+    gt = np.empty((total, 4), order="F")
+    for column, values in enumerate(np.asfortranarray(gt_all).T):
+        values.take(gt_rows, out=gt[:, column])
+    aligned[a_start] = gt[a_start]  # first-frame override
+    counted = ~gt_nan_all[gt_rows]
+    if rule == "truncate_gt":
+        counted &= (np.arange(total) - np.repeat(a_start, n)) < np.repeat(m, n)
+
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        overlap = boxes.iou(aligned, gt, eps=protocol.iou_eps, clip=protocol.iou_clip)
+        error = boxes.center_error(aligned, gt)
+        norm_error = boxes.normalized_center_error(aligned, gt, divide_first=protocol.norm_divide_first)
+    valid_parts, absent_parts = zip(*(_valid_and_absent(g, v, protocol) for g, v in zip(gts, visibles)))
+    valid_box = np.concatenate(valid_parts)[gt_rows]
+    absent = np.concatenate(absent_parts)[gt_rows]
+    invalid = ~valid_box | absent
+    overlap_nan = np.isnan(overlap)
+    if protocol.invalid_pred == "raise" and (overlap_nan & ~invalid).any():
+        return None
+    overlap[overlap_nan] = -1.0
+    error[np.isnan(error)] = np.inf
+    norm_error[np.isnan(norm_error)] = np.inf
+    overlap[invalid] = -1.0
+    bad_box = ~valid_box
+    error[bad_box] = _outcome(protocol.invalid_box_precision)
+    norm_error[bad_box] = _outcome(protocol.invalid_box_norm_precision)
+    error[absent] = _outcome(protocol.absent_precision)
+    norm_error[absent] = _outcome(protocol.absent_norm_precision)
+    if lasot_quirks and protocol.lasot_invisible_fails:
+        error[absent] = np.inf
+        norm_error[absent] = np.inf
+    not_counted = ~counted
+    overlap[not_counted] = -1.0
+    error[not_counted] = np.inf
+    norm_error[not_counted] = np.inf
+
+    denominator = np.add.reduceat(counted.astype(np.intp), a_start)[:, None] + protocol.denominator_eps
+    if np.any(denominator == 0):
+        return None
+
+    def curve(values: np.ndarray, thresholds: np.ndarray, strict_greater: bool) -> np.ndarray:
+        k = thresholds.size
+        bins = thresholds_below(values, thresholds)
+        bins += item_of_row * (k + 1)
+        hist = np.bincount(bins, minlength=n_items * (k + 1)).reshape(n_items, k + 1)
+        if strict_greater:
+            return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+        return np.cumsum(hist, axis=1)[:, :k]
+
+    return Curves(
+        success=curve(overlap, protocol.success_array, True) / denominator,
+        precision=curve(error, protocol.precision_array, False) / denominator,
+        norm_precision=curve(norm_error, protocol.norm_array, False) / denominator,
+    )
+
+
+def _any_column(flags: np.ndarray) -> np.ndarray:
+    """``flags.any(axis=1)`` for an (N, k) array, written out (numpy reduces a short axis slowly)."""
+    out = flags[:, 0].copy()
+    for column in range(1, flags.shape[1]):
+        out |= flags[:, column]
+    return out
