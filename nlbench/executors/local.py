@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import sys
 import time
+from multiprocessing.context import BaseContext
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Iterator
@@ -43,7 +45,40 @@ def run_sequential(job: Job, pending: list[Sequence], throughput: Throughput | N
         release_worker_tracker()
 
 
-def _pool_init(job: Job, threads: int) -> None:
+#: Libraries a fresh worker spends seconds importing; the fork server imports the ones this process uses once.
+_PRELOAD = ("numpy", "cv2", "torch", "torchvision", "transformers")
+
+
+def worker_context() -> BaseContext:
+    """Workers forked from a server that has the heavy libraries imported already, where the platform has one:
+    the second run of an experiment (or of a sweep in one process) starts its workers in a fraction of a second
+    instead of importing torch again in every worker. Elsewhere (Windows) fresh spawned interpreters."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([name for name in _PRELOAD if name in sys.modules])  # ignored once running
+    return context
+
+
+def parent_state() -> tuple[list[str], dict[str, str]]:
+    return list(sys.path), dict(os.environ)
+
+
+def adopt_parent_state(state: tuple[list[str], dict[str, str]]) -> None:
+    """The fork server was started by an earlier run: take this run's import path and environment, so plugins
+    found through a later PYTHONPATH or settings exported since resolve as they do in the parent."""
+    from nlbench.registry import _entry_points
+
+    path, environ = state
+    sys.path[:] = path
+    os.environ.clear()
+    os.environ.update(environ)
+    importlib.invalidate_caches()
+    _entry_points.cache_clear()
+
+
+def _pool_init(job: Job, threads: int, state: tuple[list[str], dict[str, str]]) -> None:
+    adopt_parent_state(state)
     build_worker_tracker(job, threads)
 
 
@@ -54,8 +89,8 @@ def _pool_run(job: Job, seq: Sequence) -> Outcome:
 def run_process_pool(job: Job, pending: list[Sequence], workers: int) -> Iterator[Outcome]:
     """``workers`` spawned processes share the CPU threads; outcomes come back as sequences finish."""
     threads = max(1, (os.cpu_count() or 1) // workers)
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_pool_init, initargs=(job, threads)) as pool:
+    initargs = (job, threads, parent_state())
+    with ProcessPoolExecutor(workers, mp_context=worker_context(), initializer=_pool_init, initargs=initargs) as pool:
         futures = {pool.submit(_pool_run, job, seq): seq for seq in pending}
         for future in as_completed(futures):
             seq = futures[future]
@@ -70,23 +105,28 @@ def split_round_robin(pending: list[Sequence], parts: int) -> list[list[Sequence
     return [chunk for chunk in (pending[i::parts] for i in range(parts)) if chunk]
 
 
-def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None) -> list[Outcome]:
-    """A worker's share through its own batched tracker (process pool and Ray workers)."""
-    from nlbench.executors.batched import run_batched
+def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None,
+                      state: tuple[list[str], dict[str, str]] | None = None) -> list[Outcome]:
+    """A worker's share through its own batched tracker (process pool workers)."""
+    from nlbench.executors.batched import build_batched_tracker, run_batched
 
+    if state is not None:
+        adopt_parent_state(state)
+    tracker = build_batched_tracker(job, batch_size)
+    # after the build: a fresh worker imports torch only there, and an unset share oversubscribes the cores
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
-    return list(run_batched(job, share, batch_size))
+    return list(run_batched(job, share, batch_size, tracker=tracker))
 
 
 def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers: int) -> Iterator[Outcome]:
     """``workers`` processes, each a batched tracker over an interleaved share; a share's outcomes are reported
     when it ends, while its result files are written as each sequence finishes (resume reads the files)."""
     threads = max(1, (os.cpu_count() or 1) // workers)
-    ctx = multiprocessing.get_context("spawn")
     shares = split_round_robin(pending, workers)
-    with ProcessPoolExecutor(len(shares), mp_context=ctx) as pool:
-        futures = {pool.submit(run_batched_share, job, share, batch_size, threads): share for share in shares}
+    state = parent_state()
+    with ProcessPoolExecutor(len(shares), mp_context=worker_context()) as pool:
+        futures = {pool.submit(run_batched_share, job, share, batch_size, threads, state): share for share in shares}
         for future in as_completed(futures):
             try:
                 yield from future.result()
