@@ -30,6 +30,17 @@ FLAGS = (
 )
 
 
+#: The headless browser the browser tests drive; None skips them.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+MISSING = "Chromium is not installed (Debian: apt-get install -y chromium)"
+
+
+def run_headless(profile: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """One headless Chromium command (``--dump-dom URL``, ``--screenshot=PATH URL``) with a throw-away profile."""
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
 class Browser:
     def __init__(self, binary: str, profile: Path, width: int = 1400, height: int = 1600, timeout: float = 120.0):
         self.timeout = timeout

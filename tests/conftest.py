@@ -17,3 +17,15 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("NLBENCH_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("NLBENCH_CACHE", str(home / "cache"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One intra-op thread for a module of small forward passes: on a shared 2-core machine two OpenMP threads
+    spin at barriers and run them many times slower. Modules opt in with ``usefixtures``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -25,12 +25,7 @@ SMALL_OSTRACK = OSTrackConfig(template_size=128, search_size=256, embed_dim=32, 
                               head_channels=32)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _assert_same(expected, got, what):

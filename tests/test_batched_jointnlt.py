@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from nlbench_trackers.jointnlt.batched import BatchedJointNLT
 from nlbench_trackers.jointnlt.config import JOINTNLT_SWIN_B, JOINTNLT_TINY
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.tracker import JointNLTTracker
 from tests.batched_helpers import batched, initial_box, moving_block_sequences, one_by_one
+from tests.fixtures_models import sharpened_random_jointnlt
 
 TEXTS = ["the red block, in the middle", "a red box", "the block that moves to the right of the noisy picture"]
 
 
-def _random_model(cfg) -> JointNLT:
-    torch.manual_seed(0)
-    model = JointNLT(cfg)
-    with torch.no_grad():  # untouched random weights give degenerate boxes; sharpen the corner maps
-        for side in ("tl", "br"):
-            conv = getattr(model.box_head, f"conv5_{side}")
-            conv.weight.mul_(300)
-            conv.bias.mul_(300)
-    return model.eval()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _check(model: JointNLT, specs, sizes=(1, 2, 3)) -> None:
@@ -51,18 +35,18 @@ def _check(model: JointNLT, specs, sizes=(1, 2, 3)) -> None:
 
 def test_tiny_batched_equals_one_by_one_in_both_modes():
     # lengths 5, 2, 4 and three frame sizes: slots start, finish and refill at different steps
-    _check(_random_model(JOINTNLT_TINY), [(5, (96, 128)), (2, (120, 90)), (4, (80, 160))])
+    _check(sharpened_random_jointnlt(JOINTNLT_TINY), [(5, (96, 128)), (2, (120, 90)), (4, (80, 160))])
 
 
 @pytest.mark.slow
 def test_official_size_batched_equals_one_by_one_in_both_modes():
     # the official Swin-B/BERT-base network with random weights, ~1 s per step on one CPU thread; square frames
     # so that the random grounding cannot land wholly in the padding (a box outside the frame cannot be cropped)
-    _check(_random_model(JOINTNLT_SWIN_B), [(4, (96, 96)), (2, (128, 128)), (3, (112, 112))])
+    _check(sharpened_random_jointnlt(JOINTNLT_SWIN_B), [(4, (96, 96)), (2, (128, 128)), (3, (112, 112))])
 
 
 def test_sgtm_clue_lengths_are_grouped_not_padded():
-    model = _random_model(JOINTNLT_TINY)
+    model = sharpened_random_jointnlt(JOINTNLT_TINY)
     tracker = BatchedJointNLT(JointNLTTracker(model), 2)
     sequences = moving_block_sequences([(4, (96, 128)), (3, (96, 128))])
     from nlbench.types import SlotStart
@@ -84,7 +68,7 @@ def test_sgtm_clue_lengths_are_grouped_not_padded():
 
 def test_half_precision_runs_batched():
     """dtype=bf16 (meant for GPUs) works batched: the slots' boxes stay near the bf16 batch-1 boxes."""
-    model = _random_model(JOINTNLT_TINY)
+    model = sharpened_random_jointnlt(JOINTNLT_TINY)
     sequences = moving_block_sequences([(3, (96, 128)), (2, (120, 90))])
     boxes = [initial_box(f, k) for k, f in enumerate(sequences)]
     expected = one_by_one(JointNLTTracker(model, dtype="bf16"), sequences, TEXTS[:2], boxes)

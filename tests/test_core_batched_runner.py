@@ -64,6 +64,36 @@ def test_batched_run_writes_the_same_files(root, one_at_a_time, tmp_path):
     assert json.loads((one_at_a_time / "run.json").read_text())["throughput"]["batch_size"] == 1
 
 
+def test_workers_with_batches_report_each_sequence_as_it_finishes(root, one_at_a_time, tmp_path, monkeypatch):
+    """--workers 2 --batch-size 2: two processes, each a batched tracker over an interleaved share; the same boxes,
+    and run.json / the summary get each sequence as it ends (the outcomes come over a queue, not per share)."""
+    from nlbench import runner
+
+    arrivals: list[tuple[str, set[str]]] = []
+    record = runner.record_sequence
+
+    def spy(out_dir, name, entry):
+        arrivals.append((name, {p.name for p in Path(out_dir).glob("seq_*[0-9].txt")}))
+        return record(out_dir, name, entry)
+
+    monkeypatch.setattr(runner, "record_sequence", spy)
+    out = tmp_path / "w2b2"
+    summary = run("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES, mode="nl", out=out, progress=False,
+                  batch_size=2, workers=2, options={"verbatim_text": True})
+    assert summary.ok and sorted(summary.done) == NAMES
+    for name in NAMES:
+        np.testing.assert_allclose(_boxes(out / f"{name}.txt"), _boxes(one_at_a_time / f"{name}.txt"), rtol=0,
+                                   atol=0.01, err_msg=name)
+    assert sorted(name for name, _ in arrivals) == NAMES
+    # shares are interleaved (seq_00, seq_02, seq_04 / seq_01, seq_03): the first sequence is recorded while
+    # its share still runs (the longest, seq_04 or seq_03, starts only when a slot frees), not when the share ends
+    first, written = arrivals[0]
+    share = NAMES[NAMES.index(first) % 2::2]
+    assert not {f"{name}.txt" for name in share} <= written
+    statuses = json.loads((out / "run.json").read_text())["sequences"]
+    assert all(statuses[name]["status"] == "done" and statuses[name]["frames"] == 4 + 2 * i for i, name in enumerate(NAMES))
+
+
 def test_a_broken_frame_fails_only_its_sequence(root, one_at_a_time, tmp_path):
     broken = tmp_path / "TNL2K_test"
     for name in NAMES[:3]:

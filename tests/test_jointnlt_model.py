@@ -20,13 +20,7 @@ def _official_keys() -> dict[str, tuple[tuple[int, ...], str]]:
     return {r[0]: (() if r[1] == "scalar" else tuple(int(x) for x in r[1].split("x")), r[2]) for r in rows}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """Small forward passes gain nothing from threads on a shared CPU (OpenMP spinning slows them down)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

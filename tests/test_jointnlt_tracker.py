@@ -17,31 +17,15 @@ from nlbench_trackers.jointnlt.config import JOINTNLT_TINY
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.plugin import JOINTNLT, JOINTNLT_TINY as TINY_PLUGIN
 from nlbench_trackers.jointnlt.tracker import JointNLTTracker
+from tests.fixtures_models import sharpened_random_jointnlt
 
 
-def _random_tiny() -> JointNLT:
-    torch.manual_seed(0)
-    model = JointNLT(JOINTNLT_TINY)
-    with torch.no_grad():  # untouched random weights give degenerate boxes (spec §10.3)
-        for side in ("tl", "br"):
-            conv = getattr(model.box_head, f"conv5_{side}")
-            conv.weight.mul_(300)
-            conv.bias.mul_(300)
-    return model.eval()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    """The tiny model is too small to gain from threads; one thread keeps the shared CPU free."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
 def tiny_model() -> JointNLT:
-    return _random_tiny()
+    return sharpened_random_jointnlt(JOINTNLT_TINY)
 
 
 def _frames(n: int = 4) -> list[np.ndarray]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -13,8 +12,8 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from tests.test_leaderboard import _store_tracker
+from tests.cdp import CHROMIUM, MISSING, run_headless
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 EVIL = "<img src=x onerror=alert(1)>"
 
 
@@ -85,17 +84,7 @@ PROBE = """
 
 
 def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=180)
+    return run_headless(tmp_path / "profile", *args)
 
 
 def _probed(page, tmp_path):
@@ -106,7 +95,7 @@ def _probed(page, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install -y chromium)")
+@pytest.mark.skipif(CHROMIUM is None, reason=MISSING)
 def test_sort_and_filter_in_a_real_browser(page, tmp_path):
     _, entries = page
     result = _chromium(tmp_path, "--dump-dom", _probed(page, tmp_path).resolve().as_uri())
@@ -133,7 +122,7 @@ def test_sort_and_filter_in_a_real_browser(page, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install -y chromium)")
+@pytest.mark.skipif(CHROMIUM is None, reason=MISSING)
 def test_screenshot_after_sorting_and_filtering(page, tmp_path):
     from PIL import Image
 

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 
 from nlbench.report import write_report
 from tests.test_report_fixtures import eval_json, tracker_block, two_measured_sets
+from tests.cdp import CHROMIUM, MISSING, run_headless
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install -y chromium)"),
+    pytest.mark.skipif(CHROMIUM is None, reason=MISSING),
 ]
 
 
 def _chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True, timeout=180)
+    return run_headless(tmp_path / "profile", *args)
 
 
 @pytest.fixture(scope="module")

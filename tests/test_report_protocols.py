@@ -98,15 +98,15 @@ def test_several_protocol_json_gives_the_matrix_without_a_walk(stored):
 
 @pytest.mark.slow
 def test_a_real_browser_renders_the_new_sections(stored):
-    from tests.test_report_browser import CHROMIUM, _chromium
+    from tests.cdp import CHROMIUM, MISSING, run_headless
 
     if CHROMIUM is None:
-        pytest.skip("Chromium is not installed")
+        pytest.skip(MISSING)
     tmp_path, root, _, _ = stored
     res = CliRunner().invoke(main, ["report", "--dataset", "tnl2k", "--root", str(root), "--evaluated",
                                     "--store", str(tmp_path / "store"), "--out", str(tmp_path / "rep")])  # fmt: skip
     assert res.exit_code == 0, res.output
-    dom = _chromium(tmp_path, "--dump-dom", (tmp_path / "rep" / "index.html").resolve().as_uri()).stdout
+    dom = run_headless(tmp_path / "profile", "--dump-dom", (tmp_path / "rep" / "index.html").resolve().as_uri()).stdout
     for text in ("Grounding on the first frame", "tnl2k-matlab (official)", "From jointnlt to tnl2k-matlab", "Provenance"):
         assert text in dom
     assert "<script" not in dom.lower()

@@ -6,16 +6,15 @@ section is kept in the test's tmp folder (path printed) to be looked at.
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
+from tests.cdp import CHROMIUM, MISSING
 from tests.fixtures_viz import make_vizfix, use_vizfix  # noqa: F401
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install -y chromium)"),
+    pytest.mark.skipif(CHROMIUM is None, reason=MISSING),
     pytest.mark.usefixtures("use_vizfix"),
 ]
 

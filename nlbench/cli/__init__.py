@@ -8,7 +8,6 @@ status 2.  Verb modules import their heavy dependencies lazily so that
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import click

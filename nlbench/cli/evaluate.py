@@ -149,19 +149,13 @@ def format_matrix(matrix) -> str:
             else:
                 cells += list(_cell(cell))
         rows.append((tracker, *cells))
+    from nlbench.textable import text_table
+
     header = ("tracker", *(s for _ in protocols for s in sub))
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     # each protocol's name spans its three columns
-    group_widths = [sum(widths[1 + 3 * k : 4 + 3 * k]) + 4 for k in range(len(protocols))]
-    group_widths = [max(w, len(p)) for w, p in zip(group_widths, protocols)]
-    for k, (w, p) in enumerate(zip(group_widths, protocols)):
-        widths[3 + 3 * k] += w - (sum(widths[1 + 3 * k : 4 + 3 * k]) + 4)
-    lines = ["  ".join([" " * widths[0], *(p.center(w) for p, w in zip(protocols, group_widths))])]
-    lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths))))
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    return "\n".join(lines + notes)
+    groups = [("", 1), *((p, len(sub)) for p in protocols)]
+    table = text_table(rows, header, right=range(1, len(header)), rule=True, groups=groups)
+    return "\n".join([table, *notes])
 
 
 @click.command("eval")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import FOLDER
 
 
 def load_plan(path: Path, results: Path | None = None, reports: Path | None = None, workers: int | None = None):
@@ -62,8 +63,8 @@ def carry_out(plan, dry_run: bool, only: tuple[str, ...] = (), shard: str | None
 @click.option("--shard", help="Run shard k/n of every run (SLURM arrays: $SLURM_ARRAY_TASK_ID/N); then call again without it to evaluate and report.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Passed to every run.")
 @click.option("--ray-address", help="Ray cluster address for --executor ray.")
-@click.option("--results", type=click.Path(file_okay=False, path_type=Path), help="Override [experiment] results.")
-@click.option("--reports", type=click.Path(file_okay=False, path_type=Path), help="Override [experiment] reports.")
+@click.option("--results", type=FOLDER, help="Override [experiment] results.")
+@click.option("--reports", type=FOLDER, help="Override [experiment] reports.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def experiment_cmd(file, dry_run, only, shard, executor, ray_address, results, reports, quiet) -> None:
     """Carry out the comparison described by an experiment FILE (TOML).

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import FOLDER, IN_FILE, OUT_FILE
 from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 
 
@@ -14,7 +15,7 @@ from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 @click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding), e.g. jointnlt, vltvg.")
 @click.option("--dataset", "-d", default=DEFAULT_GROUNDING_DATASET, show_default=True,
               help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else NLBENCH_<NAME>_ROOT or the config file).")
+@click.option("--root", type=FOLDER, help="Dataset root (else NLBENCH_<NAME>_ROOT or the config file).")
 @click.option("--split-by", type=click.Choice(["google", "umd"]), default="google", show_default=True, help="Partition of the refs, for loaders that take split_by.")
 @click.option("--split", default=None, help="Split (default: the dataset's default; e.g. val, or test with --split-by umd).")
 @click.option("--unit", type=click.Choice(["ref", "expression"]), default="ref", show_default=True,
@@ -24,11 +25,11 @@ from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 @click.option("--checkpoint", "-c", metavar="PATH", help="Grounder weights.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--limit", type=int, metavar="N", help="Only the first N samples (a quick check; not a benchmark number).")
-@click.option("--predictions", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--predictions", type=OUT_FILE,
               help="Where to save predictions (.csv or .jsonl). Default results/grounding/<dataset>/<grounder>-<split>-<unit>.csv.")  # fmt: skip
-@click.option("--rescore", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--rescore", type=IN_FILE,
               help="Score a saved predictions file again (no model, no images).")  # fmt: skip
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the result as JSON.")
+@click.option("--json", "json_out", type=OUT_FILE, help="Also write the result as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def ground_cmd(
     grounder: str | None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
-from nlbench.cli.options import DatasetName
+from nlbench.cli.options import FOLDER, OUT_FILE, DatasetName
 
 
 def _cell(value: float | None) -> str:
@@ -33,33 +33,12 @@ def _cell(value: float | None) -> str:
     "AI-written notes [T]; 'all' also lists measured runs under every protocol, with their difference (Δ).",
 )
 @click.option("--protocol", default=None, help="Only measured runs evaluated with this protocol (e.g. jointnlt).")
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Evaluated-results store [default: ./results/evaluated, where nlbench eval stores runs].",
-)
-@click.option(
-    "--json",
-    "json_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the leaderboard as JSON (scores in percent).",
-)
-@click.option(
-    "--csv",
-    "csv_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the leaderboard as CSV.",
-)
-@click.option(
-    "--html",
-    "html_out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write one self-contained HTML page (sortable, filterable by init, protocol and source class).",
-)
+@click.option("--store", type=FOLDER, default=None,
+              help="Evaluated-results store [default: ./results/evaluated, where nlbench eval stores runs].")
+@click.option("--json", "json_out", type=OUT_FILE, default=None, help="Write the leaderboard as JSON (scores in percent).")
+@click.option("--csv", "csv_out", type=OUT_FILE, default=None, help="Write the leaderboard as CSV.")
+@click.option("--html", "html_out", type=OUT_FILE, default=None,
+              help="Write one self-contained HTML page (sortable, filterable by init, protocol and source class).")
 def leaderboard_cmd(
     dataset: str,
     source: str,

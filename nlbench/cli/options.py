@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+#: A file the verb writes, a folder, and a file that must exist.
+OUT_FILE = click.Path(dir_okay=False, path_type=Path)
+FOLDER = click.Path(file_okay=False, path_type=Path)
+IN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 class DatasetName(click.ParamType):

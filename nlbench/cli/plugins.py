@@ -41,7 +41,7 @@ def datasets_cmd(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         from nlbench.config import config_path
-        from nlbench.registry import get_dataset, names
+        from nlbench.registry import get_dataset
 
         rows = []
         for name, text in describe(DATASET_GROUP):

@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
-from nlbench.cli.options import DatasetName
+from nlbench.cli.options import FOLDER, IN_FILE, DatasetName
 
-_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("report")
@@ -28,7 +27,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--root",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=FOLDER,
     default=None,
     help="Dataset root for --results (default: the configured root).",
 )
@@ -36,21 +35,21 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--eval-json",
     "eval_json",
     multiple=True,
-    type=_FILE,
+    type=IN_FILE,
     help="Evaluation written by `nlbench eval --json` (repeatable).",
 )
 @click.option(
     "--profile",
     "profiles",
     multiple=True,
-    type=_FILE,
+    type=IN_FILE,
     help="Profile written by `nlbench profile --json`: adds a Table-2-like cost table (repeatable).",
 )
 @click.option(
-    "--grounding", multiple=True, type=_FILE, help="Grounding result written by `nlbench ground --json` (repeatable)."
+    "--grounding", multiple=True, type=IN_FILE, help="Grounding result written by `nlbench ground --json` (repeatable)."
 )
 @click.option(
-    "--sensitivity", multiple=True, type=_FILE,
+    "--sensitivity", multiple=True, type=IN_FILE,
     help="Sensitivity result written by `nlbench sensitivity --json`: adds its table and plot (repeatable).",
 )
 @click.option("--reported", is_flag=True, help="Include the published numbers (results/reported).")
@@ -59,7 +58,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--store",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=FOLDER,
     default=Path("results/evaluated"),
     show_default=True,
     help="Evaluated-results store read by --evaluated.",
@@ -83,7 +82,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--qualitative-pick", type=click.Choice(("worst", "disagree", "lost")), default="worst",
               show_default=True, help="How --qualitative picks sequences (rules: `nlbench visualize --help`).")
 @click.option("--title", default="nlbench report", show_default=True, help="Page title.")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--out", required=True, type=FOLDER, help="Output folder.")
 def report_cmd(
     datasets, results, root, eval_json, profiles, grounding, sensitivity, reported, evaluated, store, protocol, scale,
     allow_non_finite, qualitative, qualitative_pick, title, out,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
+import queue
 import sys
 import time
 from multiprocessing.context import BaseContext
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -105,31 +107,73 @@ def split_round_robin(pending: list[Sequence], parts: int) -> list[list[Sequence
     return [chunk for chunk in (pending[i::parts] for i in range(parts)) if chunk]
 
 
-def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None,
-                      state: tuple[list[str], dict[str, str]] | None = None) -> list[Outcome]:
-    """A worker's share through its own batched tracker (process pool workers)."""
+#: In a batched pool worker: the queue each finished sequence's outcome is sent on (so run.json and the progress
+#: bar follow sequence by sequence, not share by share).
+_STREAM: dict[str, Any] = {}
+
+
+def _batched_pool_init(outcomes: Any, state: tuple[list[str], dict[str, str]]) -> None:
+    adopt_parent_state(state)
+    _STREAM["queue"] = outcomes
+
+
+def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None) -> int | list[Outcome]:
+    """A worker's share through its own batched tracker. In a pool started by :func:`run_batched_pool` each
+    outcome is sent as its sequence finishes and the count is returned; elsewhere the outcomes are returned."""
     from nlbench.executors.batched import build_batched_tracker, run_batched
 
-    if state is not None:
-        adopt_parent_state(state)
     tracker = build_batched_tracker(job, batch_size)
     # after the build: a fresh worker imports torch only there, and an unset share oversubscribes the cores
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
-    return list(run_batched(job, share, batch_size, tracker=tracker))
+    outcomes = run_batched(job, share, batch_size, tracker=tracker)
+    stream = _STREAM.get("queue")
+    if stream is None:
+        return list(outcomes)
+    sent = 0
+    for outcome in outcomes:
+        stream.put(outcome)
+        sent += 1
+    return sent
 
 
 def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers: int) -> Iterator[Outcome]:
-    """``workers`` processes, each a batched tracker over an interleaved share; a share's outcomes are reported
-    when it ends, while its result files are written as each sequence finishes (resume reads the files)."""
+    """``workers`` processes, each a batched tracker over an interleaved share; outcomes arrive as sequences
+    finish. A worker that dies fails the sequences of its share that had not finished (their files are absent,
+    so running again resumes them)."""
     threads = max(1, (os.cpu_count() or 1) // workers)
     shares = split_round_robin(pending, workers)
-    state = parent_state()
-    with ProcessPoolExecutor(len(shares), mp_context=worker_context()) as pool:
-        futures = {pool.submit(run_batched_share, job, share, batch_size, threads, state): share for share in shares}
-        for future in as_completed(futures):
+    owner = {seq.name: k for k, share in enumerate(shares) for seq in share}
+    context = worker_context()
+    stream = context.Queue()
+    sent: dict[int, int] = {}  # share -> outcomes it sent, once it ended
+    failed: dict[int, str] = {}  # share -> why its worker died
+    received = [0] * len(shares)
+    seen: set[str] = set()
+
+    def take(outcome: Outcome) -> Outcome:
+        received[owner[outcome.name]] += 1
+        seen.add(outcome.name)
+        return outcome
+
+    with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_batched_pool_init,
+                             initargs=(stream, parent_state())) as pool:
+        futures = {pool.submit(run_batched_share, job, share, batch_size, threads): k for k, share in enumerate(shares)}
+        while len(sent) + len(failed) < len(shares) or any(received[k] < n for k, n in sent.items()):
             try:
-                yield from future.result()
-            except Exception as exc:  # the worker itself died
-                for seq in futures[future]:
-                    yield Outcome(seq.name, f"{type(exc).__name__}: {exc}", 0.0, len(seq))
+                yield take(stream.get(timeout=0.1))
+            except queue.Empty:
+                for future, k in futures.items():
+                    if future.done() and k not in sent and k not in failed:
+                        try:
+                            sent[k] = future.result()
+                        except Exception as exc:  # the worker itself died
+                            failed[k] = f"{type(exc).__name__}: {exc}"
+        if failed:  # drained before the pool shuts down: what a failed share sent before it died
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    yield take(stream.get(timeout=0.5))
+    for k, error in failed.items():
+        for seq in shares[k]:
+            if seq.name not in seen:
+                yield Outcome(seq.name, error, 0.0, len(seq))

@@ -7,12 +7,13 @@ applied to the stacked batch, so every element is the number its batch-1 pass se
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import torch
 
-from nlbench.errors import PluginError
+from nlbench.errors import NlbenchError, PluginError
+from nlbench_trackers.common.crop import clip_box, map_box_back, sample_target, scale_box_to_image
 
 
 class SlotBatch:
@@ -61,6 +62,42 @@ class SlotBatch:
 
     def masks(self, masks: list[np.ndarray]) -> torch.Tensor:
         return self.upload(np.stack(masks)).to(torch.bool)
+
+
+class BoxSlotBatch(SlotBatch):
+    """A pytracking-style box tracker (STARK-ST, OSTrack) over B slots: each slot's state is its previous box,
+    and every step crops each slot's search region around it and maps the predicted box back into its frame."""
+
+    def __init__(self, single: Any, capacity: int) -> None:
+        super().__init__(capacity, single.device, single.normalizer)
+        self.single = single
+        self.network = single.network
+        self.config = single.config
+
+    def box_order(self, starts: Mapping[int, Any], display: str, family: str) -> list[int]:
+        """The free slots in ``starts``, sorted; these trackers start from a box only."""
+        order = self.check_free(starts)
+        if any(starts[s].box is None for s in order):
+            raise NlbenchError(f"{display} is initialised by a box (mode bb); use GROUNDER+{family}-* for sentences")
+        return order
+
+    def template_crops(self, frames: list[np.ndarray], boxes: list) -> list[tuple]:
+        cfg = self.config
+        return list(self.crop_map(lambda fb: sample_target(fb[0], fb[1], cfg.template_factor, cfg.template_size),
+                                  list(zip(frames, boxes))))
+
+    def search_crops(self, frames: Mapping[int, np.ndarray], order: list[int]) -> list[tuple]:
+        cfg = self.config
+        return list(self.crop_map(lambda s: sample_target(frames[s], self.slots[s].state, cfg.search_factor,
+                                                          cfg.search_size), order))
+
+    def map_back(self, slot: Any, box: torch.Tensor, frame: np.ndarray, resize_factor: float) -> np.ndarray:
+        """The search-crop box (1, 4) in [0, 1] -> the slot's new state in frame pixels, clipped as the original."""
+        size = self.config.search_size
+        pred_box = scale_box_to_image(box.view(-1, 4).mean(dim=0), size, resize_factor)
+        height, width = frame.shape[:2]
+        slot.state = clip_box(map_box_back(pred_box, slot.state, resize_factor, size), height, width, margin=10)
+        return np.asarray(slot.state, dtype=np.float64)
 
 
 def batched_from(build: Callable[..., Any], wrapper: str) -> Callable[..., Any]:

@@ -8,10 +8,8 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from nlbench.errors import NlbenchError
 from nlbench.types import SlotStart
-from nlbench_trackers.common.batched import SlotBatch
-from nlbench_trackers.common.crop import clip_box, map_box_back, sample_target, scale_box_to_image
+from nlbench_trackers.common.batched import BoxSlotBatch
 from nlbench_trackers.stark.tracker import StarkTracker, should_update_template
 
 
@@ -33,20 +31,15 @@ def _row(part: dict[str, torch.Tensor], i: int) -> dict[str, torch.Tensor]:
     return {"feat": part["feat"][:, i:i + 1], "mask": part["mask"][i:i + 1], "pos": part["pos"][:, i:i + 1]}
 
 
-class BatchedStark(SlotBatch):
+class BatchedStark(BoxSlotBatch):
     name = "stark-st"
 
     def __init__(self, single: StarkTracker, capacity: int) -> None:
-        super().__init__(capacity, single.device, single.normalizer)
-        self.single = single
-        self.network = single.network
-        self.config = single.config
+        super().__init__(single, capacity)
         self.update_interval = single.update_interval
 
     def _templates(self, frames: list[np.ndarray], boxes: list) -> list[dict[str, torch.Tensor]]:
-        cfg = self.config
-        crops = list(self.crop_map(lambda fb: sample_target(fb[0], fb[1], cfg.template_factor, cfg.template_size),
-                                   list(zip(frames, boxes))))
+        crops = self.template_crops(frames, boxes)
         batch = self.network.forward_backbone(self.images([c[0] for c in crops]), self.masks([c[2] for c in crops]))
         return [_row(batch, i) for i in range(len(crops))]
 
@@ -54,9 +47,7 @@ class BatchedStark(SlotBatch):
     def start(self, starts: Mapping[int, SlotStart]) -> dict[int, np.ndarray]:
         if not starts:
             return {}
-        order = self.check_free(starts)
-        if any(starts[s].box is None for s in order):
-            raise NlbenchError("STARK-ST is initialised by a box (mode bb); use GROUNDER+stark-* for sentences")
+        order = self.box_order(starts, "STARK-ST", "stark")
         templates = self._templates([starts[s].frame for s in order], [starts[s].box for s in order])
         results = {}
         for s, template in zip(order, templates):
@@ -71,9 +62,7 @@ class BatchedStark(SlotBatch):
             return {}
         order = self.check_active(frames)
         slots = [self.slots[s] for s in order]
-        cfg = self.config
-        crops = list(self.crop_map(lambda s: sample_target(frames[s], self.slots[s].state, cfg.search_factor,
-                                                           cfg.search_size), order))
+        crops = self.search_crops(frames, order)
         search = self.network.forward_backbone(self.images([c[0] for c in crops]), self.masks([c[2] for c in crops]))
         boxes, logits = self.network.forward_transformer([_stack([p.static for p in slots]),
                                                           _stack([p.dynamic for p in slots]), search])
@@ -81,14 +70,9 @@ class BatchedStark(SlotBatch):
         results, refresh = {}, []
         for i, (s, slot) in enumerate(zip(order, slots)):
             slot.frame_id += 1
-            height, width = frames[s].shape[:2]
-            resize_factor = crops[i][1]
-            pred_box = scale_box_to_image(boxes[i:i + 1].view(-1, 4).mean(dim=0), cfg.search_size, resize_factor)
-            slot.state = clip_box(map_box_back(pred_box, slot.state, resize_factor, cfg.search_size), height, width,
-                                  margin=10)
+            results[s] = self.map_back(slot, boxes[i:i + 1], frames[s], crops[i][1])
             if should_update_template(slot.frame_id, float(scores[i, 0]), self.update_interval):
                 refresh.append(s)
-            results[s] = np.asarray(slot.state, dtype=np.float64)
         if refresh:  # the slots due for a new dynamic template share one backbone pass
             for s, template in zip(refresh, self._templates([frames[s] for s in refresh],
                                                             [self.slots[s].state for s in refresh])):
