@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,45 +22,16 @@ from nlbench_trackers.ostrack.model import (
     candidate_elimination,
     center_template_mask,
 )
-
-KEYS_TSV = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "baselines-state-dict-keys.tsv"
-
-
-def _signature(model: torch.nn.Module) -> tuple[int, str]:
-    lines = sorted(
-        f"{k}\t{'x'.join(map(str, v.shape)) or 'scalar'}\t{str(v.dtype).removeprefix('torch.')}"
-        for k, v in model.state_dict().items()
-    )
-    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+from tests.fixtures_baselines import KEYS_TSV, golden_frames, seeded_state, spec_keys, state_signature
 
 
-def _tsv(model: str) -> dict[str, tuple[tuple[int, ...], str]]:
-    rows = [line.split("\t") for line in KEYS_TSV.read_text().splitlines() if line and not line.startswith("#")]
-    return {r[1]: (() if r[2] == "scalar" else tuple(int(x) for x in r[2].split("x")), r[3]) for r in rows if r[0] == model}
 
 
-def _seeded_state(model: torch.nn.Module, head_gain: float) -> dict[str, torch.Tensor]:
-    """Order-independent random weights (seed = crc32 of the key); the same function produced the goldens."""
-    state = {}
-    for key, value in model.state_dict().items():
-        gen = torch.Generator().manual_seed(zlib.crc32(key.encode()))
-        if value.dtype == torch.int64:
-            state[key] = value.clone()
-        elif key.endswith("running_var"):
-            state[key] = torch.rand(value.shape, generator=gen) + 0.5
-        else:
-            state[key] = torch.randn(value.shape, generator=gen) * 0.05 * (head_gain if "conv5" in key else 1.0)
-    return state
 
 
-def _golden_frames(count: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(0)
-    frames = []
-    for i in range(count):
-        frame = (rng.random((120, 160, 3)) * 60).astype(np.uint8)
-        frame[30 + 2 * i : 60 + 2 * i, 40 + 3 * i : 80 + 3 * i] = [220, 40, 40]  # a red target moving right/down
-        frames.append(frame)
-    return frames
+
+
+
 
 
 @pytest.mark.parametrize(
@@ -77,7 +45,7 @@ def _golden_frames(count: int) -> list[np.ndarray]:
 def test_key_set_and_parameter_totals(config, digest, params) -> None:
     # digests of the sorted (key, shape, dtype) rows of baselines-state-dict-keys.tsv
     model = OSTrack(config)
-    assert _signature(model) == (242, digest)
+    assert state_signature(model) == (242, digest)
     assert sum(p.numel() for p in model.parameters()) == params
     assert sum(p.numel() for p in model.box_head.parameters()) == 6_474_117  # spec §1: all counted by thop
 
@@ -85,7 +53,7 @@ def test_key_set_and_parameter_totals(config, digest, params) -> None:
 @pytest.mark.skipif(not KEYS_TSV.is_file(), reason="spec TSV not available")
 @pytest.mark.parametrize(("tag", "config"), [("ostrack_384", OSTRACK_384_CONFIG), ("ostrack_256", OSTRACK_256_CONFIG)])
 def test_random_state_dict_with_the_official_keys_loads_strictly(tag, config) -> None:
-    keys = _tsv(tag)
+    keys = spec_keys(tag)
     assert len(keys) == 242
     gen = torch.Generator().manual_seed(0)
     state = {
@@ -181,10 +149,10 @@ GOLDEN = {
 @pytest.mark.parametrize("name", ["ostrack-256", pytest.param("ostrack-384", marks=pytest.mark.slow)])
 def test_reproduces_the_original_tracker(name: str) -> None:
     tracker = get_tracker(name).build(random_weights=True)
-    state = _seeded_state(tracker.network, head_gain=20.0)
+    state = seeded_state(tracker.network, head_gain=20.0)
     state["box_head.conv5_size.bias"] = torch.tensor([-1.5, -1.5])
     tracker.network.load_state_dict(state)
-    frames = _golden_frames(4)
+    frames = golden_frames(4)
     init = np.array([40.0, 30.0, 40.0, 30.0])
     np.testing.assert_array_equal(tracker.initialize(frames[0], None, init), init)
     for frame, box in zip(frames[1:], GOLDEN[name]):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import zlib
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -15,45 +11,16 @@ from nlbench.registry import get_tracker
 from nlbench_trackers.common.checkpoint import load_strict
 from nlbench_trackers.stark.model import ST50, ST101, StarkST
 from nlbench_trackers.stark.tracker import StarkTracker, should_update_template, update_interval_for
-
-KEYS_TSV = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "baselines-state-dict-keys.tsv"
-
-
-def _signature(model: torch.nn.Module) -> tuple[int, str]:
-    lines = sorted(
-        f"{k}\t{'x'.join(map(str, v.shape)) or 'scalar'}\t{str(v.dtype).removeprefix('torch.')}"
-        for k, v in model.state_dict().items()
-    )
-    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+from tests.fixtures_baselines import KEYS_TSV, golden_frames, seeded_state, spec_keys, state_signature
 
 
-def _tsv(model: str) -> dict[str, tuple[tuple[int, ...], str]]:
-    rows = [line.split("\t") for line in KEYS_TSV.read_text().splitlines() if line and not line.startswith("#")]
-    return {r[1]: (() if r[2] == "scalar" else tuple(int(x) for x in r[2].split("x")), r[3]) for r in rows if r[0] == model}
 
 
-def _seeded_state(model: torch.nn.Module, head_gain: float) -> dict[str, torch.Tensor]:
-    """Order-independent random weights (seed = crc32 of the key); the same function produced the goldens."""
-    state = {}
-    for key, value in model.state_dict().items():
-        gen = torch.Generator().manual_seed(zlib.crc32(key.encode()))
-        if value.dtype == torch.int64:
-            state[key] = value.clone()
-        elif key.endswith("running_var"):
-            state[key] = torch.rand(value.shape, generator=gen) + 0.5
-        else:
-            state[key] = torch.randn(value.shape, generator=gen) * 0.05 * (head_gain if "conv5" in key else 1.0)
-    return state
 
 
-def _golden_frames(count: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(0)
-    frames = []
-    for i in range(count):
-        frame = (rng.random((120, 160, 3)) * 60).astype(np.uint8)
-        frame[30 + 2 * i : 60 + 2 * i, 40 + 3 * i : 80 + 3 * i] = [220, 40, 40]  # a red target moving right/down
-        frames.append(frame)
-    return frames
+
+
+
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +39,7 @@ def st50() -> StarkST:
 def test_key_set_and_parameter_totals(config, entries, digest, params, backbone) -> None:
     # digests of the sorted (key, shape, dtype) rows of baselines-state-dict-keys.tsv
     model = StarkST(config)
-    assert _signature(model) == (entries, digest)
+    assert state_signature(model) == (entries, digest)
     assert sum(p.numel() for p in model.parameters()) == params
     assert sum(p.numel() for p in model.backbone.parameters()) == backbone
     assert sum(p.numel() for p in model.transformer.parameters()) == 17_363_456
@@ -83,7 +50,7 @@ def test_key_set_and_parameter_totals(config, entries, digest, params, backbone)
 @pytest.mark.skipif(not KEYS_TSV.is_file(), reason="spec TSV not available")
 @pytest.mark.parametrize(("tag", "config", "entries"), [("stark_st101", ST101, 721), ("stark_st50", ST50, 466)])
 def test_random_state_dict_with_the_official_keys_loads_strictly(tag, config, entries) -> None:
-    keys = _tsv(tag)
+    keys = spec_keys(tag)
     assert len(keys) == entries
     gen = torch.Generator().manual_seed(0)
     state = {
@@ -165,10 +132,10 @@ def test_stark_st50_reproduces_the_original_tracker() -> None:
         ([62.29868745803833, 48.08685117959976, 10.0, 10.0], 0.8800843954086304),
     ]
     tracker = get_tracker("stark-st50").build(random_weights=True, update_interval=2)
-    state = _seeded_state(tracker.network, head_gain=300.0)
+    state = seeded_state(tracker.network, head_gain=300.0)
     state["cls_head.layers.2.bias"] = torch.tensor([2.0])
     tracker.network.load_state_dict(state)
-    frames = _golden_frames(4)
+    frames = golden_frames(4)
     init = np.array([40.0, 30.0, 40.0, 30.0])
     np.testing.assert_array_equal(tracker.initialize(frames[0], "ignored", init), init)
     static = tracker.templates[0]["feat"].clone()

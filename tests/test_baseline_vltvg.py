@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,16 +19,10 @@ from nlbench_trackers.vltvg.preprocess import (
     encode_phrase,
     image_to_canvas,
 )
+from tests.fixtures_baselines import KEYS_TSV, seeded_value, state_signature
 
-KEYS_TSV = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "baselines-state-dict-keys.tsv"
 
 
-def _signature(model: torch.nn.Module) -> tuple[int, str]:
-    lines = sorted(
-        f"{k}\t{'x'.join(map(str, v.shape)) or 'scalar'}\t{str(v.dtype).removeprefix('torch.')}"
-        for k, v in model.state_dict().items()
-    )
-    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +32,7 @@ def r50() -> VLTVG:
 
 def test_r50_key_set_and_parameter_totals(r50: VLTVG) -> None:
     # digest of the sorted (key, shape, dtype) rows of baselines-state-dict-keys.tsv (vltvg_r50, 682 entries)
-    assert _signature(r50) == (682, "efdc2c267fc20291481964ed56605a74ef067a1193eeedcd5674d87e8c43c63f")
+    assert state_signature(r50) == (682, "efdc2c267fc20291481964ed56605a74ef067a1193eeedcd5674d87e8c43c63f")
     assert sum(p.numel() for p in r50.parameters()) == 152_077_254
     assert len(list(r50.parameters())) == 468  # and 214 buffers: 212 frozen-BN + the 2 RPE tables
     sizes = {
@@ -158,16 +149,8 @@ def test_plugin_is_a_grounder_that_needs_a_checkpoint() -> None:
 
 
 def _seeded_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Order-independent random weights (seed = crc32 of the key); the same function produced the golden box."""
-    state = {}
-    for key, value in model.state_dict().items():
-        gen = torch.Generator().manual_seed(zlib.crc32(key.encode()))
-        if key.endswith(("pos_x", "pos_y")):
-            state[key] = value.clone()
-        elif key.endswith("running_var"):
-            state[key] = torch.rand(value.shape, generator=gen) + 0.5
-        else:
-            state[key] = torch.randn(value.shape, generator=gen) * 0.05
+    """The shared seeded weights; the fixed position tables kept, the RPE scale set and the box head scaled."""
+    state = {k: v.clone() if k.endswith(("pos_x", "pos_y")) else seeded_value(k, v) for k, v in model.state_dict().items()}
     prefix = "trans_decoder.decoder.extra_encoder_layers.0."
     state[prefix + "tf_scale"], state[prefix + "tf_sigma"] = torch.tensor([1.0]), torch.tensor([0.5])
     state["bbox_embed.layers.2.weight"] = state["bbox_embed.layers.2.weight"] * 40  # a box away from the centre
