@@ -20,31 +20,51 @@ from nlbench.types import GroundingRecord, GroundingSample
 __all__ = ["default_predictions_path", "ground_samples", "load_grounding_samples", "run_grounding"]
 
 
-def ground_samples(
-    grounder: Any, samples: Seq[GroundingSample], progress: bool = True, unit: str | None = None
-) -> list[GroundingRecord]:
-    """Run ``grounder.ground(frame_rgb, text) -> xywh`` on every sample, each once, in order.
-
-    Images are read with OpenCV and converted BGR→RGB (as the originals); a sample without a
-    width/height takes the image's.
-    """
+def _read_rgb(sample: GroundingSample, index: int) -> np.ndarray:
+    """The sample's image as the originals read it: OpenCV, then BGR -> RGB."""
     import cv2
+
+    bgr = cv2.imread(str(sample.image), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise DatasetError(
+            f"{sample.image}: cannot read image (sample {index}, ref {sample.ref_id}); check the dataset root's images"
+        )
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def ground_samples(
+    grounder: Any, samples: Seq[GroundingSample], progress: bool = True, unit: str | None = None, batch_size: int = 1
+) -> list[GroundingRecord]:
+    """Run the grounder on every sample, each once, in order.
+
+    ``batch_size`` > 1 with a grounder that has ``ground_many(frames, texts)`` grounds that many samples per call
+    (the same boxes: the batched grounders are checked against ``ground``); otherwise
+    ``grounder.ground(frame_rgb, text) -> xywh`` per sample. Images are read with OpenCV and converted BGR→RGB (as
+    the originals), once per run of samples on the same image; a sample without a width/height takes the image's.
+    """
     from tqdm.auto import tqdm
 
     unit = unit or infer_unit(samples)
+    step = batch_size if batch_size > 1 and hasattr(grounder, "ground_many") else 1
     records: list[GroundingRecord] = []
     cached_path, cached_rgb = None, None
-    for i, sample in enumerate(tqdm(samples, desc="grounding", unit="sample", disable=not progress)):
-        if sample.image != cached_path:
-            bgr = cv2.imread(str(sample.image), cv2.IMREAD_COLOR)
-            if bgr is None:
-                raise DatasetError(
-                    f"{sample.image}: cannot read image (sample {i}, ref {sample.ref_id}); check the dataset root's images"
-                )
-            cached_path, cached_rgb = sample.image, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        pred = np.asarray(grounder.ground(cached_rgb, sample.sentence), dtype=np.float64).reshape(4)
-        height, width = cached_rgb.shape[:2]
-        records.append(GroundingRecord.of(i, sample, pred, unit, image_size=(width, height)))
+    with tqdm(total=len(samples), desc="grounding", unit="sample", disable=not progress) as bar:
+        for first in range(0, len(samples), step):
+            chunk = samples[first:first + step]
+            images = []
+            for i, sample in enumerate(chunk, start=first):
+                if sample.image != cached_path:
+                    cached_path, cached_rgb = sample.image, _read_rgb(sample, i)
+                images.append(cached_rgb)
+            if step == 1:
+                preds = [grounder.ground(images[0], chunk[0].sentence)]
+            else:
+                preds = grounder.ground_many(images, [sample.sentence for sample in chunk])
+            for i, (sample, image, pred) in enumerate(zip(chunk, images, preds), start=first):
+                height, width = image.shape[:2]
+                box = np.asarray(pred, dtype=np.float64).reshape(4)
+                records.append(GroundingRecord.of(i, sample, box, unit, image_size=(width, height)))
+            bar.update(len(chunk))
     return records
 
 
@@ -88,16 +108,22 @@ def run_grounding(
     limit: int | None = None,
     predictions: str | Path | None = None,
     progress: bool = True,
+    batch_size: Any = None,
 ) -> tuple[GroundingResult, Path]:
     """Ground every sample of a split with a registered grounder, save the predictions, score them.
 
-    Returns the result and the predictions file (``predictions`` or
-    ``results/grounding/<dataset>/<grounder>-<split>-<unit>.csv``).
+    ``batch_size``: samples per batched call (default 1 on CPU, 32 on CUDA, as ``nlbench run``); a grounder without
+    ``ground_many`` says so and grounds one sample at a time. Returns the result and the predictions file
+    (``predictions`` or ``results/grounding/<dataset>/<grounder>-<split>-<unit>.csv``).
     """
+    import sys
+
     from nlbench.errors import PluginError
     from nlbench.registry import get_tracker
+    from nlbench.runner import resolve_batch_size
 
     check_rule(rule)
+    batch_size = resolve_batch_size(batch_size, device)
     plugin = get_tracker(grounder)
     if not plugin.grounder:
         raise PluginError(f"tracker '{grounder}' is not a grounder (it cannot ground a sentence in an image)")
@@ -107,7 +133,10 @@ def run_grounding(
     if not samples:
         raise DatasetError(f"dataset '{dataset}': the split has no grounding samples")
     model = plugin.build(checkpoint=checkpoint, device=device)
-    records = ground_samples(model, samples, progress=progress, unit=unit_used)
+    if batch_size > 1 and not hasattr(model, "ground_many"):
+        print(f"note: {grounder} cannot ground samples in batches; grounding them one at a time (--batch-size ignored)",
+              file=sys.stderr)
+    records = ground_samples(model, samples, progress=progress, unit=unit_used, batch_size=batch_size)
     path = Path(predictions) if predictions is not None else default_predictions_path(dataset, grounder, samples, unit_used)
     save_predictions(path, records)
     return score_records(records, rule), path

@@ -30,6 +30,8 @@ from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 @click.option("--rescore", type=IN_FILE,
               help="Score a saved predictions file again (no model, no images).")  # fmt: skip
 @click.option("--json", "json_out", type=OUT_FILE, help="Also write the result as JSON.")
+@click.option("--batch-size", "-b", default=None, metavar="B",
+              help="Samples grounded per batched call (default 1 on CPU, 32 with --device cuda; the same boxes).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def ground_cmd(
     grounder: str | None,
@@ -45,6 +47,7 @@ def ground_cmd(
     predictions: Path | None,
     rescore: Path | None,
     json_out: Path | None,
+    batch_size: str | None,
     quiet: bool,
 ) -> None:
     """Measure grounding accuracy (Acc@0.5, also Acc@0.25/0.75 and mean IoU).
@@ -73,7 +76,8 @@ def ground_cmd(
         if not grounder:
             raise click.UsageError("give --grounder NAME (or --rescore PRED.csv to score saved predictions)")
         result, saved = run_grounding(
-            grounder, dataset, root, split, split_by, unit, rule, checkpoint, device, limit, predictions, not quiet
+            grounder, dataset, root, split, split_by, unit, rule, checkpoint, device, limit, predictions, not quiet,
+            batch_size=batch_size,
         )
         click.echo(f"predictions: {saved}")
     if json_out is not None:

@@ -203,6 +203,8 @@ def make_plan(exp: Experiment) -> Plan:
             args += ["--device", g.device]
         if g.limit is not None:
             args += ["--limit", str(g.limit)]
+        if g.batch_size is not None:
+            args += ["--batch-size", str(g.batch_size)]
         args += ["--predictions", _rel(exp.reports / f"grounding-{g.name}.csv"), "--json", _rel(out), "--quiet"]
         groundings.append(Step("ground", tuple(args), out))
     profiles = []

@@ -31,7 +31,7 @@ _DATASET_KEYS = ("dataset", "root", "env", "split", "sequences")
 _ENTRY_KEYS = ("tracker", "name", "modes", "checkpoint", "checkpoint_by_dataset", "options", "device",
                "workers", "batch_size", "datasets", "sentences")
 _GROUNDING_KEYS = ("grounder", "dataset", "root", "env", "split", "split_by", "unit", "rule", "checkpoint",
-                   "device", "limit", "name")
+                   "device", "limit", "name", "batch_size")
 _PROFILE_KEYS = ("tracker", "name", "device", "dtype", "iterations", "warmup")
 _REPORT_KEYS = ("title", "protocols", "reported", "scale", "qualitative", "qualitative_pick", "sensitivity")
 _SENSITIVITY_KEYS = ("entry", "dataset", "mode", "variants")
@@ -82,6 +82,7 @@ class GroundingSpec:
     checkpoint: Path | None
     device: str
     limit: int | None
+    batch_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -433,6 +434,7 @@ def _grounding(r: _Reader, index: int, table: Any, datasets: dict[str, DatasetSp
         split_by=r.string(table, "split_by", keys), unit=r.string(table, "unit", keys), rule=r.string(table, "rule", keys),
         checkpoint=checkpoint, device=r.string(table, "device", keys, default="cpu"),
         limit=r.integer(table, "limit", keys, None, minimum=1),
+        batch_size=r.integer(table, "batch_size", keys, None, minimum=1),
     )
 
 

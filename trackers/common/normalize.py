@@ -28,8 +28,11 @@ class Normalizer:
     def image(self, patch: np.ndarray) -> torch.Tensor:
         """(H, W, 3) -> (1, 3, H, W), or (B, H, W, 3) -> (B, 3, H, W)."""
         tensor = torch.from_numpy(np.ascontiguousarray(patch)).to(self.device).float()
-        tensor = tensor.permute(2, 0, 1).unsqueeze(0) if tensor.ndim == 3 else tensor.permute(0, 3, 1, 2)
-        return (((tensor / 255.0) - self.mean) / self.std).to(self.dtype)
+        if tensor.ndim == 3:
+            return (((tensor.permute(2, 0, 1).unsqueeze(0) / 255.0) - self.mean) / self.std).to(self.dtype)
+        # a batch is made contiguous NCHW: left in the permuted layout its convolutions take other kernels than
+        # one image does (1e-5 px apart on JointNLT's grounding); contiguous, each element is the one-image number
+        return (((tensor.permute(0, 3, 1, 2) / 255.0) - self.mean) / self.std).to(self.dtype).contiguous()
 
     def mask(self, mask: np.ndarray) -> torch.Tensor:
         """(H, W) bool padding mask -> (1, H, W) bool on the device."""

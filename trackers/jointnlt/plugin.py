@@ -70,7 +70,8 @@ def _make_tracker(cfg: JointNLTConfig, checkpoint: Path, device: str, options: d
     state = read_state_dict(checkpoint)  # a file that is no checkpoint fails before the model is built
     model = JointNLT(cfg)
     load_into(model, state, checkpoint)
-    _as_bool("batch_invariant", options.get("batch_invariant", True))  # read by the batched builders; no effect at B = 1
+    # per-element decoder/head in any batched call (batched runs, ground_many); no effect on one image at a time
+    model.batch_invariant = _as_bool("batch_invariant", options.get("batch_invariant", True))
     return JointNLTTracker(
         model,
         device=device,
