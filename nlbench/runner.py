@@ -301,7 +301,8 @@ def run(
         throughput.frame_wait_seconds = 0.0
         outcomes = run_sequential(job, plan.pending, throughput)
     elif batch_size > 1:
-        outcomes = run_batched_pool(job, plan.pending, batch_size, workers)
+        throughput.frame_wait_seconds = 0.0  # the workers measure it, and the pool counts the frames
+        outcomes = run_batched_pool(job, plan.pending, batch_size, workers, throughput)
     else:
         outcomes = run_process_pool(job, plan.pending, workers)
     _record_outcomes(plan, summary, outcomes, progress, throughput)

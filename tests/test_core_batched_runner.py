@@ -90,8 +90,13 @@ def test_workers_with_batches_report_each_sequence_as_it_finishes(root, one_at_a
     first, written = arrivals[0]
     share = NAMES[NAMES.index(first) % 2::2]
     assert not {f"{name}.txt" for name in share} <= written
-    statuses = json.loads((out / "run.json").read_text())["sequences"]
+    manifest = json.loads((out / "run.json").read_text())
+    statuses = manifest["sequences"]
     assert all(statuses[name]["status"] == "done" and statuses[name]["frames"] == 4 + 2 * i for i, name in enumerate(NAMES))
+    # the workers' wait-for-frames share comes back with their shares; frames are counted once
+    stats = manifest["throughput"]
+    assert stats["batch_size"] == 2 and stats["frames"] == sum(4 + 2 * i for i in range(5))
+    assert stats["frames_per_second"] > 0 and 0 <= stats["frame_wait_share"] <= 1
 
 
 def test_a_broken_frame_fails_only_its_sequence(root, one_at_a_time, tmp_path):

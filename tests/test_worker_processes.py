@@ -66,7 +66,7 @@ def test_batched_worker_sets_its_thread_share_after_building(monkeypatch):
         return types.SimpleNamespace(capacity=batch_size)
 
     monkeypatch.setattr(batched, "build_batched_tracker", build)
-    monkeypatch.setattr(batched, "run_batched", lambda job, share, batch_size, tracker: iter(()))
+    monkeypatch.setattr(batched, "run_batched", lambda job, share, batch_size, throughput, tracker: iter(()))
     try:
         assert local.run_batched_share(None, [], 4, threads=1) == []
     finally:

@@ -36,11 +36,13 @@ class Throughput:
     seconds: float = 0.0
     frame_wait_seconds: float | None = 0.0  # wall time the model stood waiting for frames (None: not measured)
     batch_size: int = 1
+    worker_seconds: float = 0.0  # several workers: their loops' seconds summed, the wait share's denominator
 
     def to_json(self) -> dict[str, Any]:
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
         share = None
         if self.frame_wait_seconds is not None:
-            share = round(self.frame_wait_seconds / self.seconds, 4) if self.seconds > 0 else 0.0
+            base = self.worker_seconds or self.seconds
+            share = round(self.frame_wait_seconds / base, 4) if base > 0 else 0.0
         return {"batch_size": self.batch_size, "frames": self.frames, "seconds": round(self.seconds, 3),
                 "frames_per_second": round(fps, 2), "frame_wait_share": share}

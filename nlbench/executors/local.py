@@ -117,16 +117,19 @@ def _batched_pool_init(outcomes: Any, state: tuple[list[str], dict[str, str]]) -
     _STREAM["queue"] = outcomes
 
 
-def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None) -> int | list[Outcome]:
+def run_batched_share(job: Job, share: list[Sequence], batch_size: int,
+                      threads: int | None = None) -> tuple[int, float, float] | list[Outcome]:
     """A worker's share through its own batched tracker. In a pool started by :func:`run_batched_pool` each
-    outcome is sent as its sequence finishes and the count is returned; elsewhere the outcomes are returned."""
+    outcome is sent as its sequence finishes and (count sent, seconds waiting for frames, seconds of the loop) is
+    returned; elsewhere the outcomes are returned."""
     from nlbench.executors.batched import build_batched_tracker, run_batched
 
     tracker = build_batched_tracker(job, batch_size)
     # after the build: a fresh worker imports torch only there, and an unset share oversubscribes the cores
     if threads and "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
-    outcomes = run_batched(job, share, batch_size, tracker=tracker)
+    throughput = Throughput(batch_size=batch_size)
+    outcomes = run_batched(job, share, batch_size, throughput, tracker=tracker)
     stream = _STREAM.get("queue")
     if stream is None:
         return list(outcomes)
@@ -134,13 +137,15 @@ def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads:
     for outcome in outcomes:
         stream.put(outcome)
         sent += 1
-    return sent
+    return sent, throughput.frame_wait_seconds or 0.0, throughput.seconds
 
 
-def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers: int) -> Iterator[Outcome]:
+def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers: int,
+                     throughput: Throughput | None = None) -> Iterator[Outcome]:
     """``workers`` processes, each a batched tracker over an interleaved share; outcomes arrive as sequences
     finish. A worker that dies fails the sequences of its share that had not finished (their files are absent,
-    so running again resumes them)."""
+    so running again resumes them). ``throughput`` gets the frames and the workers' summed wait and loop seconds."""
+    throughput = throughput if throughput is not None else Throughput()
     threads = max(1, (os.cpu_count() or 1) // workers)
     shares = split_round_robin(pending, workers)
     owner = {seq.name: k for k, share in enumerate(shares) for seq in share}
@@ -154,6 +159,7 @@ def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers
     def take(outcome: Outcome) -> Outcome:
         received[owner[outcome.name]] += 1
         seen.add(outcome.name)
+        throughput.frames += 0 if outcome.error else outcome.frames
         return outcome
 
     with ProcessPoolExecutor(len(shares), mp_context=context, initializer=_batched_pool_init,
@@ -166,7 +172,9 @@ def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers
                 for future, k in futures.items():
                     if future.done() and k not in sent and k not in failed:
                         try:
-                            sent[k] = future.result()
+                            sent[k], waited, busy = future.result()
+                            throughput.frame_wait_seconds = (throughput.frame_wait_seconds or 0.0) + waited
+                            throughput.worker_seconds += busy
                         except Exception as exc:  # the worker itself died
                             failed[k] = f"{type(exc).__name__}: {exc}"
         if failed:  # drained before the pool shuts down: what a failed share sent before it died
