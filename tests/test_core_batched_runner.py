@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from nlbench.cli import main
 from nlbench.errors import NlbenchError
 from nlbench.runner import resolve_batch_size, run
 from tests.fixtures_frames import make_moving_square_sequence
+from tests.processes import kill_after_first_result
 
 NAMES = [f"seq_{i:02d}" for i in range(5)]
 
@@ -147,13 +147,7 @@ def test_killed_batched_run_resumes_to_identical_files(tmp_path):
             "--sequences", ",".join(many), "--mode", "nl+bb", "--batch-size", "2", "--quiet", "--out"]
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(args + [str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not list(killed.glob("long_*[0-9].txt")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    finished_before = sorted(p.name for p in killed.glob("long_*[0-9].txt"))
+    finished_before = kill_after_first_result(args, killed, env, timeout=300)
     assert 0 < len(finished_before) < len(many), "the kill should land mid-run"
     started_again = time.time()
     subprocess.run(args + [str(killed)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ from click.testing import CliRunner
 from nlbench.cli import main
 from nlbench.runner import parse_shard, run, select_shard
 from tests.fixtures_frames import make_moving_square_sequence
+from tests.processes import kill_after_first_result
 
 NAMES = [f"seq_{i:02d}" for i in range(6)]
 
@@ -96,13 +95,7 @@ def test_killed_run_resumes_to_identical_files(tnl2k_root, tmp_path):
             "--sequences", ",".join(many), "--mode", "bb", "--quiet", "--out"]
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    proc = subprocess.Popen(args + [str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while not list(killed.glob("long_*[0-9].txt")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    finished_before = sorted(p.name for p in killed.glob("long_*[0-9].txt"))
+    finished_before = kill_after_first_result(args, killed, env, timeout=120)
     assert 0 < len(finished_before) < len(many), "the kill should land mid-run"
     subprocess.run(args + [str(killed)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run(args + [str(clean)], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

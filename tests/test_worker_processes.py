@@ -67,8 +67,9 @@ def test_batched_worker_sets_its_thread_share_after_building(monkeypatch):
 
     monkeypatch.setattr(batched, "build_batched_tracker", build)
     monkeypatch.setattr(batched, "run_batched", lambda job, share, batch_size, throughput, tracker: iter(()))
+    monkeypatch.setitem(local._STREAM, "queue", [])
     try:
-        assert local.run_batched_share(None, [], 4, threads=1) == []
+        assert local.run_batched_share(None, [], 4, threads=1) == (0, 0.0, 0.0)
     finally:
         sys.modules.pop("torch", None)
     assert events == ["build", "threads=1"]

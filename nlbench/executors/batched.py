@@ -17,7 +17,7 @@ from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -70,6 +70,12 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
             tracker.release(slot)
             return Outcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
 
+        def fail_all(slots: Iterable[int], exc: Exception) -> Iterator[Outcome]:
+            """A batched call raised: every sequence in it fails with that error; the run goes on."""
+            error = describe_error(exc)
+            for slot in list(slots):
+                yield fail(slot, error)
+
         def finish(slot: int) -> Outcome:
             run = active.pop(slot)
             tracker.release(slot)
@@ -108,9 +114,7 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
                 try:
                     firsts = tracker.start(starts)
                 except Exception as exc:
-                    error = describe_error(exc)
-                    for slot in starts:
-                        yield fail(slot, error)
+                    yield from fail_all(starts, exc)
                     firsts = {}
                 share = (time.perf_counter() - clock) / max(1, len(starts))
                 for slot, first_box in firsts.items():
@@ -141,9 +145,7 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
             try:
                 boxes = tracker.step(frames)
             except Exception as exc:
-                error = describe_error(exc)
-                for slot in frames:
-                    yield fail(slot, error)
+                yield from fail_all(frames, exc)
                 continue
             share = (time.perf_counter() - clock) / len(frames)
             for slot, box in boxes.items():

@@ -117,11 +117,9 @@ def _batched_pool_init(outcomes: Any, state: tuple[list[str], dict[str, str]]) -
     _STREAM["queue"] = outcomes
 
 
-def run_batched_share(job: Job, share: list[Sequence], batch_size: int,
-                      threads: int | None = None) -> tuple[int, float, float] | list[Outcome]:
-    """A worker's share through its own batched tracker. In a pool started by :func:`run_batched_pool` each
-    outcome is sent as its sequence finishes and (count sent, seconds waiting for frames, seconds of the loop) is
-    returned; elsewhere the outcomes are returned."""
+def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None) -> tuple[int, float, float]:
+    """A pool worker's share (see :func:`run_batched_pool`) through its own batched tracker: each outcome is sent
+    on the pool's queue as its sequence finishes; returns (count sent, seconds waiting for frames, loop seconds)."""
     from nlbench.executors.batched import build_batched_tracker, run_batched
 
     tracker = build_batched_tracker(job, batch_size)
@@ -130,9 +128,7 @@ def run_batched_share(job: Job, share: list[Sequence], batch_size: int,
         sys.modules["torch"].set_num_threads(threads)
     throughput = Throughput(batch_size=batch_size)
     outcomes = run_batched(job, share, batch_size, throughput, tracker=tracker)
-    stream = _STREAM.get("queue")
-    if stream is None:
-        return list(outcomes)
+    stream = _STREAM["queue"]
     sent = 0
     for outcome in outcomes:
         stream.put(outcome)
