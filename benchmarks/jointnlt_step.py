@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from nlbench.io import atomic_write_json
+from nlbench.core.io import atomic_write_json
 from nlbench_trackers.jointnlt.config import CONFIGS
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.tracker import DTYPES, JointNLTTracker

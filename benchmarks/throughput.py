@@ -41,7 +41,7 @@ def _generated_sequences(root: Path, count: int, frames: int):
     import cv2
     import numpy as np
 
-    from nlbench.types import Sequence
+    from nlbench.core.types import Sequence
 
     rng = np.random.default_rng(0)
     sizes = [(360, 640), (480, 640), (720, 1280)]
@@ -81,11 +81,11 @@ def one_run(args: argparse.Namespace) -> dict:
     """The child: one whole run at one batch size; returns its figures."""
     import torch
 
-    from nlbench.executors import sequence as seq_exec
-    from nlbench.executors.batched import run_batched
-    from nlbench.executors.job import Job, Throughput
-    from nlbench.executors.local import run_sequential
-    from nlbench.runner import run
+    from nlbench.run.executors import sequence as seq_exec
+    from nlbench.run.executors.batched import run_batched
+    from nlbench.run.executors.job import Job, Throughput
+    from nlbench.run.executors.local import run_sequential
+    from nlbench.run.runner import run
 
     out = Path(args.out)
     b = args.one

@@ -42,7 +42,7 @@ def best_of(repeat: int, function) -> float:
 
 def writer_comparison(frames: list[np.ndarray], folder: Path, repeat: int) -> dict[str, tuple[float, int]]:
     """Encode the same RGB frames with PyAV and with imageio-ffmpeg (libx264, crf 23, veryfast, yuv420p)."""
-    from nlbench.viz.writers import write_mp4
+    from nlbench.report.viz.writers import write_mp4
 
     out = {}
     path = folder / "pyav.mp4"
@@ -74,8 +74,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from nlbench.viz.draw import layout_for
-    from nlbench.viz.render import _video_frames, load_scene, render
+    from nlbench.report.viz.draw import layout_for
+    from nlbench.report.viz.render import _video_frames, load_scene, render
 
     folders = {name: args.results / folder for name, folder in RUNS.items()}
     missing = [str(f) for f in folders.values() if not f.is_dir()]

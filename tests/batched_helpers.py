@@ -6,7 +6,7 @@ from collections import deque
 
 import numpy as np
 
-from nlbench.types import SlotStart
+from nlbench.core.types import SlotStart
 
 
 def moving_block_sequences(specs: list[tuple[int, tuple[int, int]]], seed: int = 0) -> list[list[np.ndarray]]:

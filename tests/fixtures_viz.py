@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from nlbench.types import DatasetPlugin
+from nlbench.core.types import DatasetPlugin
 
 WIDTH, HEIGHT = 129, 97
 GREY = 128
@@ -56,7 +56,7 @@ VIZFIX = DatasetPlugin(name="vizfix", description="test fixture", load=_load, en
 
 @pytest.fixture()
 def use_vizfix(monkeypatch):
-    import nlbench.registry as registry
+    import nlbench.core.registry as registry
 
     real = registry.get_dataset
     monkeypatch.setattr(registry, "get_dataset", lambda name: VIZFIX if name == "vizfix" else real(name))

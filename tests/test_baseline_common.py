@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from nlbench.errors import CheckpointError, NlbenchError
+from nlbench.core.errors import CheckpointError, NlbenchError
 from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
 from nlbench_trackers.common.crop import (
     clip_box,
@@ -202,7 +202,7 @@ def test_vltvg_style_checkpoint_with_argparse_namespace_loads(tmp_path) -> None:
 def test_each_plugin_profiles_its_own_variant(plugin_name: str, package: str, variant: str, monkeypatch) -> None:
     import importlib
 
-    from nlbench.registry import get_tracker
+    from nlbench.core.registry import get_tracker
 
     plugin = get_tracker(plugin_name)
     profiling = importlib.import_module(f"nlbench_trackers.{package}.profiling")

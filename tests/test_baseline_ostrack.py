@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from nlbench.errors import CheckpointError
-from nlbench.registry import get_tracker
+from nlbench.core.errors import CheckpointError
+from nlbench.core.registry import get_tracker
 from nlbench_trackers.common.checkpoint import load_strict
 from nlbench_trackers.common.crop import hann2d
 from nlbench_trackers.ostrack.model import (

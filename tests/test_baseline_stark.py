@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from nlbench.errors import CheckpointError
-from nlbench.registry import get_tracker
+from nlbench.core.errors import CheckpointError
+from nlbench.core.registry import get_tracker
 from nlbench_trackers.common.checkpoint import load_strict
 from nlbench_trackers.stark.model import ST50, ST101, StarkST
 from nlbench_trackers.stark.tracker import StarkTracker, should_update_template, update_interval_for

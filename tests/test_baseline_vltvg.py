@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from nlbench.errors import CheckpointError, NlbenchError
-from nlbench.registry import get_tracker
+from nlbench.core.errors import CheckpointError, NlbenchError
+from nlbench.core.registry import get_tracker
 from nlbench_trackers.common.checkpoint import load_strict
 from nlbench_trackers.vltvg.model import VLTVG, VLTVG_R50_CONFIG, VLTVG_R101_CONFIG, MHAttentionRPE, relative_sine_table
 from nlbench_trackers.vltvg.preprocess import (

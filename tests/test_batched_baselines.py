@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from nlbench.registry import get_tracker
+from nlbench.core.registry import get_tracker
 from nlbench_trackers.jointnlt.config import JOINTNLT_TINY
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.tracker import JointNLTTracker

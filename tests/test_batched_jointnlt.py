@@ -49,7 +49,7 @@ def test_sgtm_clue_lengths_are_grouped_not_padded():
     model = sharpened_random_jointnlt(JOINTNLT_TINY)
     tracker = BatchedJointNLT(JointNLTTracker(model), 2)
     sequences = moving_block_sequences([(4, (96, 128)), (3, (96, 128))])
-    from nlbench.types import SlotStart
+    from nlbench.core.types import SlotStart
 
     tracker.start({0: SlotStart(sequences[0][0], TEXTS[0], None)})
     tracker.step({0: sequences[0][1]})  # slot 0 now holds one RoI: its next clue has 72 tokens

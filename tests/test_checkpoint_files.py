@@ -14,8 +14,8 @@ import torch
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import CheckpointError, NlbenchError
-from nlbench.registry import get_tracker
+from nlbench.core.errors import CheckpointError, NlbenchError
+from nlbench.core.registry import get_tracker
 from nlbench_trackers.common.checkpoint import read_state_dict
 
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import NlbenchError
-from nlbench.runner import resolve_batch_size, run
+from nlbench.core.errors import NlbenchError
+from nlbench.run.runner import resolve_batch_size, run
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 
@@ -67,7 +67,7 @@ def test_batched_run_writes_the_same_files(root, one_at_a_time, tmp_path):
 def test_workers_with_batches_report_each_sequence_as_it_finishes(root, one_at_a_time, tmp_path, monkeypatch):
     """--workers 2 --batch-size 2: two processes, each a batched tracker over an interleaved share; the same boxes,
     and run.json / the summary get each sequence as it ends (the outcomes come over a queue, not per share)."""
-    from nlbench import runner
+    from nlbench.run import runner
 
     arrivals: list[tuple[str, set[str]]] = []
     record = runner.record_sequence

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nlbench import boxes as B
+from nlbench.core import boxes as B
 
 
 def test_conversions_round_trip():

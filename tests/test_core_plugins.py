@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from nlbench.errors import CheckpointError, NlbenchError, PluginError
-from nlbench.registry import get_tracker
-from nlbench.types import TrackerPlugin
+from nlbench.core.errors import CheckpointError, NlbenchError, PluginError
+from nlbench.core.registry import get_tracker
+from nlbench.core.types import TrackerPlugin
 from nlbench_trackers.separated import SeparatedTracker, compose_plugin, split_options
 
 

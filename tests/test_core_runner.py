@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.runner import parse_shard, run, select_shard
+from nlbench.run.runner import parse_shard, run, select_shard
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from nlbench.io import atomic_write_text
+from nlbench.core.io import atomic_write_text
 from nlbench.store.manifest import RunManifest, read_manifest, record_sequence, sha256_file, start_manifest
 from nlbench.store.writer import format_boxes, write_sequence_result
 

@@ -9,7 +9,7 @@ import pytest
 
 from nlbench.datasets.base import bundled_attributes, names_sha256, read_name_list
 from nlbench.datasets.lasot import LASOT, LASOT_ATTRIBUTES, LASOT_EXT, load_lasot, load_lasot_ext
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 from tests.fixtures_datasets import make_lasot_sequence, write_text
 
 GT = [[1, 2, 30, 40], [0, 0, 0, 0], [3, 4, 30, 40], [1, 1, 0, 0]]
@@ -108,7 +108,7 @@ def test_plugins():
 
 @pytest.mark.parametrize("dataset", ["lasot", "lasot_ext", "tnl2k", "otb99"])
 def test_absent_root_names_source_and_env_var(tmp_path: Path, dataset: str):
-    from nlbench.registry import get_dataset
+    from nlbench.core.registry import get_dataset
 
     plugin = get_dataset(dataset)
     with pytest.raises(DatasetError, match=rf"root .*nowhere does not exist.*{plugin.env_var}"):

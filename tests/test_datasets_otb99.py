@@ -9,7 +9,7 @@ import pytest
 
 from nlbench.datasets.base import names_sha256
 from nlbench.datasets.otb99 import OTB99, canonical_otb_name, load_otb99, otb_targets, skating_assignment, split_names
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 from tests.fixtures_datasets import make_otb_query, make_otb_target
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from nlbench.datasets.pickle_safe import loads_plain
 from nlbench.datasets.refcocog import REFCOCOG, load_refcocog, parse_split
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 from tests.fixtures_datasets import make_ref, make_refcocog, py2_pickle
 
 IMAGES = [{"id": 1, "width": 100, "height": 80}, {"id": 2, "width": 64, "height": 48}]

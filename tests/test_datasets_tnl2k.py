@@ -15,7 +15,7 @@ from nlbench.datasets.tnl2k import (
     load_tnl2k,
     read_tnl2k_sequences,
 )
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 from tests.fixtures_datasets import make_tnl2k_sequence, write_text
 
 OFFICIAL = read_name_list("tnl2k_test.txt")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from nlbench.cli import main
 from nlbench.datasets.base import read_name_list
 from nlbench.datasets.verify import verify_dataset
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 from tests.fixtures_datasets import (
     make_lasot_sequence,
     make_otb_query,

@@ -22,7 +22,7 @@ import pytest
 from nlbench.eval import evaluate
 from nlbench.eval.attributes import LASOT_ATTRIBUTES, TNL2K_ATTRIBUTES
 from nlbench.store.importer import read_result_file
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 TOL = 5e-6  # the spec prints 6 decimals
 

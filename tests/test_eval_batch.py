@@ -8,7 +8,7 @@ import pytest
 from nlbench.eval import PROTOCOLS
 from nlbench.eval.evaluate import _score_one_by_one, _score_sequences
 from nlbench.eval.metrics import batch_curves
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 from .test_eval_reference_diff import _random_case
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlbench import boxes
-from nlbench.errors import EvaluationError
+from nlbench.core import boxes
+from nlbench.core.errors import EvaluationError
 from nlbench.eval import PROTOCOLS, evaluate
 from nlbench.eval.metrics import align_prediction
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 BOX = [10, 10, 20, 20]
 AUC_PERFECT = 2000 / 21  # 95.238095
@@ -259,7 +259,7 @@ def test_14_skip_missing_drops_sequence_for_every_tracker():
 
 # 15 -----------------------------------------------------------------------------------------------
 def test_15_separators_and_floats(tmp_path):
-    from nlbench.errors import ResultFormatError
+    from nlbench.core.errors import ResultFormatError
 
     rows = [[10, 10, 20, 20], [12.9, 10, 20, 20.5], [11, 9, 19, 21]]
     gt = [BOX] * 3
@@ -306,7 +306,7 @@ def test_16_threshold_doubles():
 def test_17_refcocog_tie():
     from pathlib import Path
 
-    from nlbench.types import GroundingSample
+    from nlbench.core.types import GroundingSample
 
     from nlbench.eval import grounding
     sample = GroundingSample(image=Path("img.jpg"), sentence="the left half", box=np.array([0.0, 0.0, 20.0, 20.0]), ref_id=0, width=50, height=50)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from nlbench.cli import main
 from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES
 from nlbench.eval.grounding import first_frame_grounding
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 from tests.fixtures_datasets import make_tnl2k_sequence
 
 GT0 = [10.0, 10.0, 20.0, 20.0]  # area 400, corners (10,10)-(30,30)

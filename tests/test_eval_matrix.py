@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import EvaluationError
+from nlbench.core.errors import EvaluationError
 from nlbench.eval.matrix import parse_protocols
 from nlbench.eval.protocols import PROTOCOLS
 from tests.fixtures_eval import DATASETS, build

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from nlbench.eval import PROTOCOLS, bootstrap_ci, evaluate, paired_comparison, sequence_curves
 from nlbench.eval.metrics import count_curve
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 
 def make_sequence(name, gt, visible=None, attributes=None, dataset="tnl2k"):
@@ -202,7 +202,7 @@ def test_threshold_binning_equals_binary_search(protocol):
 
 
 def test_many_sequences_scored_in_threads_match_one_by_one():
-    from nlbench.errors import EvaluationError
+    from nlbench.core.errors import EvaluationError
 
     sequences, preds = random_world(6, n_seqs=40, n_trackers=2, max_len=12)
     together = evaluate(sequences, preds, "tnl2k", bootstrap=False)

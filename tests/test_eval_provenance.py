@@ -48,7 +48,7 @@ def test_eval_json_store_and_matrix_carry_provenance(tmp_path, monkeypatch):
 
 def test_grounding_json_carries_the_rule_and_the_samples_digest(tmp_path):
     from nlbench.store.grounding import save_predictions
-    from nlbench.types import GroundingRecord
+    from nlbench.core.types import GroundingRecord
 
     records = [GroundingRecord(index=i, sentence="s", pred=np.array([0.0, 0, 10, 10]), gt=np.array([0.0, 0, 10, 20]),
                                ref_id=i, split="google/val") for i in range(2)]  # fmt: skip

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import ExperimentError
+from nlbench.core.errors import ExperimentError
 from nlbench.experiment import LOCK_NAME, execute, load_experiment, make_plan, read_lock
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.datasets.refcocog import load_refcocog
-from nlbench.errors import EvaluationError, ResultFormatError
+from nlbench.core.errors import EvaluationError, ResultFormatError
 from nlbench.eval.grounding import evaluate_grounding, grounding_ious, score_records
-from nlbench.grounding_runner import ground_samples, run_grounding
+from nlbench.run.grounding import ground_samples, run_grounding
 from nlbench.store.grounding import load_predictions, save_predictions
-from nlbench.types import TrackerPlugin
+from nlbench.core.types import TrackerPlugin
 from tests.fixtures_datasets import make_ref, make_refcocog
 
 # Image 1 is 100 x 80. Hand-checked cases (xywh):
@@ -139,7 +139,7 @@ def test_rescore_cli_prints_traceable_numbers(coco: Path, tmp_path: Path):
 
 
 def test_run_grounding_through_the_registry(coco: Path, tmp_path: Path, monkeypatch):
-    import nlbench.registry as registry
+    import nlbench.core.registry as registry
 
     plugin = TrackerPlugin(name="fake", description="", build=lambda **kw: FakeGrounder(), grounder=True)
     monkeypatch.setattr(registry, "get_tracker", lambda name: plugin)
@@ -167,8 +167,8 @@ def test_standard_rule_needs_image_size_and_mixed_splits_refused(coco: Path):
 
 
 def test_a_tracker_that_cannot_ground_is_refused(coco: Path, monkeypatch):
-    import nlbench.registry as registry
-    from nlbench.errors import PluginError
+    import nlbench.core.registry as registry
+    from nlbench.core.errors import PluginError
 
     plugin = TrackerPlugin(name="csrt", description="", build=lambda **kw: object(), grounder=False)
     monkeypatch.setattr(registry, "get_tracker", lambda name: plugin)
@@ -178,7 +178,7 @@ def test_a_tracker_that_cannot_ground_is_refused(coco: Path, monkeypatch):
 
 def test_sub_labels_of_a_split_are_scored_apart():
     from nlbench.eval.grounding import score_records
-    from nlbench.types import GroundingRecord
+    from nlbench.core.types import GroundingRecord
 
     def rec(i, split, pred):
         return GroundingRecord(index=i, sentence="s", pred=np.array(pred, float), gt=np.array([0, 0, 10, 10.0]),

@@ -26,7 +26,7 @@ import pytest
 
 import nlbench
 from nlbench.eval.protocols import PROTOCOLS
-from nlbench.registry import dataset_names, get_dataset
+from nlbench.core.registry import dataset_names, get_dataset
 
 HARNESS = ("eval", "report", "cli", "store")
 PACKAGE = Path(nlbench.__file__).parent

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlbench.errors import ResultFormatError
+from nlbench.core.errors import ResultFormatError
 from nlbench.store.importer import (
     clear_cache,
     find_result_files,
@@ -234,7 +234,7 @@ def test_disk_cache_serves_a_new_process(tmp_path, monkeypatch):
 
 
 def test_grouped_parsing_equals_file_by_file(tmp_path):
-    from nlbench.boxtext import parse_boxes_fast, parse_boxes_fast_many
+    from nlbench.core.boxtext import parse_boxes_fast, parse_boxes_fast_many
 
     blobs = [b"1 2 3 4\n5 6 7 8", b"\n\n", b"1,2,3,4\r\n", b"9 9 9 9\n1 2 3", b"1e3 2 3 4\n", b"-1.5\t2 3 4", b"7 7 7 7"]
     for group_bytes in (1, 20, 1 << 20):

@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from nlbench.errors import CheckpointError
+from nlbench.core.errors import CheckpointError
 from nlbench_trackers.common.checkpoint import Placeholder, load_checkpoint, load_pickle_safely, read_state_dict
 
 

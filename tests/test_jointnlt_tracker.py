@@ -10,8 +10,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from nlbench.errors import CheckpointError, PluginError
-from nlbench.types import Grounder, Tracker
+from nlbench.core.errors import CheckpointError, PluginError
+from nlbench.core.types import Grounder, Tracker
 from nlbench_trackers.jointnlt import plugin as plugin_module
 from nlbench_trackers.jointnlt.config import JOINTNLT_TINY
 from nlbench_trackers.jointnlt.model import JointNLT

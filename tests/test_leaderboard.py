@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench.report.leaderboard import build_leaderboard
 
 
@@ -96,7 +96,7 @@ def papers_only(tmp_path, monkeypatch):
     """A reported folder with the JointNLT paper only (no literature/), so the expected rows stay those of the paper."""
     import shutil
 
-    from nlbench.reported import default_dir
+    from nlbench.store.reported import default_dir
 
     folder = tmp_path / "reported"
     folder.mkdir()

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.reported import ReportedDataError, canonical_name, load_literature, load_reported
+from nlbench.store.reported import ReportedDataError, canonical_name, load_literature, load_reported
 from tests.research_notes import parse_conflicts, parse_notes, parse_source_keys
 
 DATASETS = ("otb99", "lasot", "lasot_ext", "tnl2k")

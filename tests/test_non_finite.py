@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import EvaluationError, ResultFormatError
+from nlbench.core.errors import EvaluationError, ResultFormatError
 from nlbench.eval import evaluate
 from nlbench.store.parse_cache import clear_cache, read_result_file, read_result_files
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 from .test_eval_cli import GOOD, results, tnl2k_tree
 

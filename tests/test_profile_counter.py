@@ -199,11 +199,11 @@ def test_compose_takes_grounding_from_grounder_and_adds_paper_params():
 
 def test_cli_profile_writes_json(tmp_path, monkeypatch):
     from nlbench.cli import main
-    from nlbench.types import TrackerPlugin
+    from nlbench.core.types import TrackerPlugin
 
     plugin = TrackerPlugin(name="toy", description="toy", build=lambda **_: None,
                            profile=lambda seed=0, **_: _toy_spec("toy", ("grounding", "tracking")))
-    monkeypatch.setattr("nlbench.registry.get_tracker", lambda name: plugin)
+    monkeypatch.setattr("nlbench.core.registry.get_tracker", lambda name: plugin)
     out = tmp_path / "p.json"
     res = CliRunner().invoke(main, ["profile", "--tracker", "toy", "--iterations", "2", "--warmup", "0",
                                     "--json", str(out)])
@@ -215,9 +215,9 @@ def test_cli_profile_writes_json(tmp_path, monkeypatch):
 
 def test_cli_profile_without_profile_support_is_a_user_error(monkeypatch):
     from nlbench.cli import main
-    from nlbench.types import TrackerPlugin
+    from nlbench.core.types import TrackerPlugin
 
-    monkeypatch.setattr("nlbench.registry.get_tracker",
+    monkeypatch.setattr("nlbench.core.registry.get_tracker",
                         lambda name: TrackerPlugin(name="x", description="x", build=lambda **_: None))
     res = CliRunner().invoke(main, ["profile", "--tracker", "x"])
     assert res.exit_code == 2 and "does not describe how to profile" in res.output
@@ -239,8 +239,8 @@ def test_true_flops_leave_parameters_trainable():
 
 
 def test_profile_json_round_trip_to_cost_rows(tmp_path):
-    from nlbench.errors import ResultFormatError
-    from nlbench.io import atomic_write_json
+    from nlbench.core.errors import ResultFormatError
+    from nlbench.core.io import atomic_write_json
     from nlbench.profile.table import cost_rows, load_profile_json
 
     path = atomic_write_json(tmp_path / "toy.json", profile(_toy_spec("toy", ("grounding", "tracking"), 2.9e3),

@@ -1,4 +1,4 @@
-"""Table 2's cost figures reach the profiles only through ``nlbench/reported.py`` (issue 14, item 6)."""
+"""Table 2's cost figures reach the profiles only through ``nlbench/store/reported.py`` (issue 14, item 6)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nlbench import reported
+from nlbench.store import reported
 from nlbench.profile.spec import PaperFigures, table2_params, table2_phase
 
 REPO = Path(__file__).resolve().parents[1]

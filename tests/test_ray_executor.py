@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlbench.errors import NlbenchError
-from nlbench.runner import run
+from nlbench.core.errors import NlbenchError
+from nlbench.run.runner import run
 from tests.fixtures_frames import make_moving_square_sequence
 
 ray = pytest.importorskip("ray", reason="Ray is in the dev extra (pip install -e '.[dev]')")

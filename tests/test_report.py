@@ -409,7 +409,7 @@ def test_report_over_a_real_nlbench_evaluation(tmp_path):
     import numpy as np
 
     evaluation = pytest.importorskip("nlbench.eval")
-    from nlbench.types import Sequence
+    from nlbench.core.types import Sequence
 
     gt = np.tile([[10.0, 10.0, 40.0, 30.0]], (12, 1))
     sequences = [

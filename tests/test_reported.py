@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from nlbench.report.leaderboard import build_leaderboard
-from nlbench.reported import (
+from nlbench.store.reported import (
     ReportedDataError,
     canonical_name,
     load_reported,

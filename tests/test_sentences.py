@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.errors import NlbenchError, SentenceFileError
-from nlbench.runner import run
-from nlbench.sentences import apply_sentences, check_names, read_sentence_file, write_sentence_file
+from nlbench.core.errors import NlbenchError, SentenceFileError
+from nlbench.run.runner import run
+from nlbench.run.sentences import apply_sentences, check_names, read_sentence_file, write_sentence_file
 from nlbench.store.manifest import sha256_file
 from tests.fixtures_frames import make_moving_square_sequence
 
@@ -78,7 +78,7 @@ def test_unknown_name_is_named_with_close_suggestions(tmp_path):
 
 
 def test_apply_replaces_only_listed_sequences():
-    from nlbench.types import Sequence
+    from nlbench.core.types import Sequence
 
     seqs = [Sequence(n, "x", (), np.zeros((1, 4)), language=f"dataset {n}") for n in NAMES]
     out = apply_sentences(seqs, {"seq_01": "new"})
@@ -134,8 +134,8 @@ def test_resume_is_refused_when_the_sentence_file_changes(tnl2k_root, tmp_path):
 
 def test_the_tracker_receives_the_sentence_as_a_dataset_sentence(tnl2k_root, tmp_path, monkeypatch):
     """A sentence from a file and the same text in language.txt reach the tracker identically."""
-    import nlbench.runner as runner
-    from nlbench.types import TrackerPlugin
+    import nlbench.run.runner as runner
+    from nlbench.core.types import TrackerPlugin
 
     seen: list[str | None] = []
 

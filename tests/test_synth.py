@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlbench.config import resolve_root
+from nlbench.core.config import resolve_root
 from nlbench.datasets.synth import SYNTH, SYNTH_ATTRIBUTES, ensure_synth, is_ambiguous, load_synth, load_synth_grounding
 from nlbench.datasets.synth.build import generate_grounding, generate_sequence, generate_split, write_marker
 from nlbench.datasets.synth.render import render_frame, target_track
 from nlbench.datasets.synth.scene import COLOURS, SceneOptions, make_scene
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 
 TINY = SceneOptions(num_frames=24)
 

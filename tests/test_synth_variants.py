@@ -9,7 +9,7 @@ from nlbench.cli import main
 from nlbench.datasets.synth.build import generate_sequence, generate_split, write_marker
 from nlbench.datasets.synth.scene import COLOURS, SHAPES, SIZE_RANGES
 from nlbench.datasets.synth.variants import VARIANTS, first_frame_scene, sentence_variant, synth_variants
-from nlbench.sentences import read_sentence_file
+from nlbench.run.sentences import read_sentence_file
 
 NAMES = [f"synth_test_{i:04d}" for i in range(1, 41)]
 

@@ -1,6 +1,6 @@
 """The terminal-table helper every verb uses (hand-written expected layouts)."""
 
-from nlbench.textable import text_table
+from nlbench.core.textable import text_table
 
 
 def test_widths_alignment_rule_and_indent():

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 import pytest
 
-from nlbench import registry
+from nlbench.core import registry
 
 AUC = {"alpha": 48 / 105 * 100, "beta": 80 / 105 * 100}
 MEAN_AUC = 128 / 210 * 100

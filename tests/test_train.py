@@ -293,7 +293,7 @@ def test_shipped_weights_ground_the_first_synth_test_sentences(tmp_path):
     from nlbench.datasets.synth import is_ambiguous, load_synth_grounding
     from nlbench.datasets.synth.build import generate_grounding
     from nlbench.eval.grounding import score_records
-    from nlbench.grounding_runner import ground_samples
+    from nlbench.run.grounding import ground_samples
     from nlbench_trackers.jointnlt.plugin import build_tiny
 
     generate_grounding(tmp_path, "test", count=60)

@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from PIL import Image
 
 from nlbench.cli import main
-from nlbench.errors import VisualizationError
-from nlbench.viz import load_scene, visualize
-from nlbench.viz.draw import GAP, layout_for
-from nlbench.viz.palette import OKABE_ITO, tracker_colours
-from nlbench.viz.pick import longest_run, pick
-from nlbench.viz.render import keyframe_indices, parse_frames
+from nlbench.core.errors import VisualizationError
+from nlbench.report.viz import load_scene, visualize
+from nlbench.report.viz.draw import GAP, layout_for
+from nlbench.report.viz.palette import OKABE_ITO, tracker_colours
+from nlbench.report.viz.pick import longest_run, pick
+from nlbench.report.viz.render import keyframe_indices, parse_frames
 from tests.fixtures_viz import HEIGHT, N_FRAMES, WIDTH, gt_boxes, make_vizfix, use_vizfix  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("use_vizfix")

@@ -8,8 +8,8 @@ import sys
 import types
 from concurrent.futures import ProcessPoolExecutor
 
-from nlbench.executors import local
-from nlbench.executors.local import adopt_parent_state, parent_state, worker_context
+from nlbench.run.executors import local
+from nlbench.run.executors.local import adopt_parent_state, parent_state, worker_context
 
 
 def _environment_and_marker(variable: str) -> tuple[str | None, int]:
@@ -54,7 +54,7 @@ def test_forkserver_preloads_only_libraries_this_process_has_imported(monkeypatc
 def test_batched_worker_sets_its_thread_share_after_building(monkeypatch):
     """A fresh worker has no torch before the build: setting threads first would be skipped, and two workers
     would then run two threads each on a 2-core machine (3x slower, measured)."""
-    import nlbench.executors.batched as batched
+    import nlbench.run.executors.batched as batched
 
     events: list[str] = []
     fake_torch = types.SimpleNamespace(set_num_threads=lambda n: events.append(f"threads={n}"))

@@ -13,8 +13,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from nlbench.errors import NlbenchError
-from nlbench.types import TrackerPlugin
+from nlbench.core.errors import NlbenchError
+from nlbench.core.types import TrackerPlugin
 
 
 class OpenCVTracker:

@@ -13,8 +13,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from nlbench.errors import CheckpointError, NlbenchError, PluginError
-from nlbench.types import SlotStart, TrackerPlugin
+from nlbench.core.errors import CheckpointError, NlbenchError, PluginError
+from nlbench.core.types import SlotStart, TrackerPlugin
 
 ROLES = ("grounder", "tracker")
 

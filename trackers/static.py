@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlbench.errors import NlbenchError
-from nlbench.types import TrackerPlugin
+from nlbench.core.errors import NlbenchError
+from nlbench.core.types import TrackerPlugin
 
 
 class StaticTracker:

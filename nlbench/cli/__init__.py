@@ -1,7 +1,7 @@
 """The ``nlbench`` command line: one thin click command per verb.
 
 Each verb parses options and calls one library function; library errors
-(:class:`nlbench.errors.NlbenchError`) become a single line on stderr and exit
+(:class:`nlbench.core.errors.NlbenchError`) become a single line on stderr and exit
 status 2.  Verb modules import their heavy dependencies lazily so that
 ``nlbench --help`` stays instant.
 """
@@ -13,7 +13,7 @@ import sys
 import click
 
 from nlbench import __version__
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 
 
 class _Main(click.Group):

@@ -122,7 +122,7 @@ def format_table(result) -> str:
         if t.auc_ci95 is not None:
             auc += f" [{_fmt(t.auc_ci95[0])}, {_fmt(t.auc_ci95[1])}]"
         rows.append((name, auc, _fmt(t.op50), _fmt(t.op75), _fmt(t.precision), _fmt(t.norm_precision), str(len(t.sequence_names))))
-    from nlbench.textable import text_table
+    from nlbench.core.textable import text_table
 
     return text_table(rows, header, right=range(1, len(header)), rule=True)
 
@@ -149,7 +149,7 @@ def format_matrix(matrix) -> str:
             else:
                 cells += list(_cell(cell))
         rows.append((tracker, *cells))
-    from nlbench.textable import text_table
+    from nlbench.core.textable import text_table
 
     header = ("tracker", *(s for _ in protocols for s in sub))
     # each protocol's name spans its three columns
@@ -184,7 +184,7 @@ def eval_cmd(
       nlbench eval --dataset synth --results static=results/raw/synth/static-bb --sequences synth_test_0001,synth_test_0002
     """
     from nlbench.eval.matrix import parse_protocols
-    from nlbench.io import atomic_write_json
+    from nlbench.core.io import atomic_write_json
 
     protocols = parse_protocols(protocol)
     if len(protocols) > 1:
@@ -202,7 +202,7 @@ def eval_cmd(
         atomic_write_json(json_out, result.to_json())
         click.echo(f"wrote {json_out}")
     if not no_store:
-        from nlbench.eval.store import store_evaluation
+        from nlbench.store.evaluated import store_evaluation
 
         written = store_evaluation(result, dict(sources), store)
         click.echo(f"kept for the leaderboard: {written[0].parent}")
@@ -221,7 +221,7 @@ def _eval_matrix(dataset, root, results, sequences, protocols, split, skip_missi
                  allow_non_finite, json_out, bootstrap, store, no_store):  # fmt: skip
     from nlbench.eval.matrix import evaluate_protocols
     from nlbench.eval.sources import load_sequences, parse_results_option
-    from nlbench.io import atomic_write_json
+    from nlbench.core.io import atomic_write_json
 
     sources = parse_results_option(results)
     names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
@@ -239,7 +239,7 @@ def _eval_matrix(dataset, root, results, sequences, protocols, split, skip_missi
         atomic_write_json(json_out, matrix.to_json())
         click.echo(f"wrote {json_out}")
     if not no_store:
-        from nlbench.eval.store import store_evaluation
+        from nlbench.store.evaluated import store_evaluation
 
         for evaluation in matrix.evaluations.values():
             written = store_evaluation(evaluation, dict(sources), store)
@@ -261,9 +261,9 @@ def compare_cmd(
       nlbench compare --dataset lasot --root /data/LaSOT --results A=runs/a --results B=runs/b
       nlbench compare --dataset tnl2k --results A=runs/a --results B=runs/b --protocol pytracking
     """
-    from nlbench.errors import EvaluationError
+    from nlbench.core.errors import EvaluationError
     from nlbench.eval.statistics import paired_comparison
-    from nlbench.io import atomic_write_json
+    from nlbench.core.io import atomic_write_json
 
     if len(results) != 2:
         raise EvaluationError("compare needs exactly two --results NAME=DIR")

@@ -29,7 +29,7 @@ def load_plan(path: Path, results: Path | None = None, reports: Path | None = No
 
 def carry_out(plan, dry_run: bool, only: tuple[str, ...] = (), shard: str | None = None, executor: str = "local",
               ray_address: str | None = None, quiet: bool = False) -> None:
-    from nlbench.errors import ExperimentError
+    from nlbench.core.errors import ExperimentError
     from nlbench.experiment import execute
     from nlbench.experiment.plan import shell_line
 

@@ -17,7 +17,7 @@ def _delta(after, before) -> str:
 def format_walk(walk, top: int = 3) -> str:
     """Per tracker: start, each rule step with its change and the sequences it moves most, end, total change."""
     from nlbench.eval.explain import SCORES
-    from nlbench.textable import text_table
+    from nlbench.core.textable import text_table
 
     lines = [f"{walk.dataset}: {walk.start.name} -> {walk.end.name}, {len(walk.steps)} rule(s) differ"]
     for step in walk.steps:
@@ -83,7 +83,7 @@ def explain_cmd(dataset, root, results, sequences, split, start, end, top, skip_
     """
     from nlbench.eval.explain import explain
     from nlbench.eval.sources import load_sequences, parse_results_option
-    from nlbench.io import atomic_write_json
+    from nlbench.core.io import atomic_write_json
 
     sources = parse_results_option(results)
     names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None

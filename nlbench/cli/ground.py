@@ -65,9 +65,9 @@ def ground_cmd(
       nlbench ground --rescore results/grounding/refcocog/jointnlt-google-val-ref.csv --rule standard
     """
     from nlbench.eval.grounding import score_records
-    from nlbench.grounding_runner import run_grounding
+    from nlbench.run.grounding import run_grounding
     from nlbench.store.grounding import load_predictions
-    from nlbench.io import atomic_write_json
+    from nlbench.core.io import atomic_write_json
 
     if rescore is not None:
         result = score_records(load_predictions(rescore), rule)
@@ -82,7 +82,7 @@ def ground_cmd(
         click.echo(f"predictions: {saved}")
     if json_out is not None:
         from nlbench.eval.provenance import grounding_provenance
-        from nlbench.registry import get_tracker
+        from nlbench.core.registry import get_tracker
 
         weights = checkpoint if checkpoint or grounder is None else get_tracker(grounder).default_checkpoint
         provenance = grounding_provenance(load_predictions(saved), rule, grounder, weights)

@@ -90,7 +90,7 @@ def leaderboard_cmd(
     if not rows:
         click.echo(f"no {source} entries for {dataset}")
         return
-    from nlbench.textable import text_table
+    from nlbench.core.textable import text_table
 
     table = text_table(rows, header, right={0} | set(range(3, 3 + len(scores)))).split("\n")
     indent = " " * (max(len(r[0]) for r in (header, *rows)) + 2)

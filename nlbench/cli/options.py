@@ -21,7 +21,7 @@ class DatasetName(click.ParamType):
         self.kind = kind
 
     def convert(self, value, param, ctx):
-        from nlbench.registry import dataset_names
+        from nlbench.core.registry import dataset_names
 
         known = dataset_names(self.kind)
         if value not in known:

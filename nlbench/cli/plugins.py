@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from nlbench.cli import register
-from nlbench.registry import DATASET_GROUP, TRACKER_GROUP, describe
-from nlbench.textable import text_table
+from nlbench.core.registry import DATASET_GROUP, TRACKER_GROUP, describe
+from nlbench.core.textable import text_table
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
@@ -40,8 +40,8 @@ def datasets_cmd(ctx: click.Context) -> None:
       nlbench datasets verify --dataset lasot --root /data/LaSOT
     """
     if ctx.invoked_subcommand is None:
-        from nlbench.config import config_path
-        from nlbench.registry import get_dataset
+        from nlbench.core.config import config_path
+        from nlbench.core.registry import get_dataset
 
         rows = []
         for name, text in describe(DATASET_GROUP):

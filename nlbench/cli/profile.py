@@ -33,11 +33,11 @@ def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, war
       nlbench profile --tracker jointnlt --iterations 5
       nlbench profile --tracker vltvg+stark-st101 --device cuda --iterations 200 --json st101.json
     """
-    from nlbench.errors import PluginError
-    from nlbench.io import atomic_write_json
+    from nlbench.core.errors import PluginError
+    from nlbench.core.io import atomic_write_json
     from nlbench.profile.profiler import profile
     from nlbench.profile.table import format_table
-    from nlbench.registry import get_tracker
+    from nlbench.core.registry import get_tracker
 
     plugin = get_tracker(tracker_name)
     if plugin.profile is None:

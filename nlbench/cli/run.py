@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from nlbench.cli import register
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 
 
 def parse_value(text: str) -> Any:
@@ -97,7 +97,7 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
                   --out results/raw/synth/jointnlt-tiny-nl-distractor
       nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --batch-size 16
     """
-    from nlbench.runner import run
+    from nlbench.run.runner import run
 
     names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
     summary = run(

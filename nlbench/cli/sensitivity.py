@@ -36,7 +36,7 @@ def sensitivity_cmd(dataset, root, split, base, variants, sequences, protocol, a
     """
     from nlbench.eval.sensitivity import format_sensitivity, sensitivity
     from nlbench.eval.sources import load_sequences, parse_results_option
-    from nlbench.io import atomic_write_json
+    from nlbench.core.io import atomic_write_json
 
     (base_name, base_dir), = parse_results_option([base]).items()
     variant_dirs = list(parse_results_option(variants).items())

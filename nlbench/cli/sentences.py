@@ -26,7 +26,7 @@ def sentences_cmd(dataset, root, split, variant, out) -> None:
       nlbench sentences --dataset synth --variant distractor --out distractor.csv
       nlbench sentences --dataset tnl2k --root /data/TNL2K_test --out tnl2k-mine.csv
     """
-    from nlbench.sentences import dataset_sentences, write_sentence_file
+    from nlbench.run.sentences import dataset_sentences, write_sentence_file
 
     sentences = dataset_sentences(dataset, root, split, variant)
     path = write_sentence_file(out, sentences)

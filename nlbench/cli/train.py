@@ -9,7 +9,7 @@ import click
 
 from nlbench.cli import register
 from nlbench.datasets import EMBEDDED_DATASET
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 
 TRAINABLE = {("jointnlt-tiny", EMBEDDED_DATASET)}
 

@@ -63,7 +63,7 @@ def visualize_cmd(dataset, root, split, results, sequence, pick_rule, count, con
       nlbench visualize -d lasot --root /data/LaSOT --results ... --pick lost --count 3 --out lost.mp4
     """
     from nlbench.eval.sources import parse_results_option
-    from nlbench.viz import visualize
+    from nlbench.report.viz import visualize
 
     written = visualize(
         dataset,

@@ -1,6 +1,6 @@
 """Dataset loaders for the real on-disk formats (eval-spec §3), official lists and verification.
 
-One module per benchmark, each exposing a :class:`nlbench.types.DatasetPlugin` registered by entry
+One module per benchmark, each exposing a :class:`nlbench.core.types.DatasetPlugin` registered by entry
 point: :mod:`.lasot` (``LASOT``, ``LASOT_EXT``), :mod:`.tnl2k` (``TNL2K``; also the reusable
 ``read_tnl2k_sequences`` for any dataset in the TNL2K layout), :mod:`.otb99` (``OTB99``, alias table),
 :mod:`.refcocog` (``REFCOCOG``, grounding).  Shared readers and the verification report live in
@@ -12,8 +12,8 @@ point: :mod:`.lasot` (``LASOT``, ``LASOT_EXT``), :mod:`.tnl2k` (``TNL2K``; also 
 import os
 from collections.abc import Sequence as _SequenceOf
 
-from nlbench.errors import DatasetError
-from nlbench.types import Sequence
+from nlbench.core.errors import DatasetError
+from nlbench.core.types import Sequence
 
 #: The dataset ``nlbench ground`` reads when none is named.
 DEFAULT_GROUNDING_DATASET = "refcocog"
@@ -30,14 +30,14 @@ def load_sequences(
 ) -> list[Sequence]:
     """A registered tracking dataset's sequences in the official order, restricted to ``names`` when given.
 
-    The root comes from :func:`nlbench.config.resolve_root`.  Every loader follows the fixed contract
-    ``load(root, split, names=None, with_frames=True)`` (:class:`nlbench.types.DatasetPlugin`): without
+    The root comes from :func:`nlbench.core.config.resolve_root`.  Every loader follows the fixed contract
+    ``load(root, split, names=None, with_frames=True)`` (:class:`nlbench.core.types.DatasetPlugin`): without
     ``names`` it returns the whole split and reports an incomplete root itself; with ``names`` it reads
     only those and reports an absent one.  ``with_frames=False`` lets a loader skip listing frames
     (evaluation never reads images).
     """
-    from nlbench.config import resolve_root
-    from nlbench.registry import get_dataset
+    from nlbench.core.config import resolve_root
+    from nlbench.core.registry import get_dataset
 
     plugin = get_dataset(dataset)
     if plugin.kind != "tracking":

@@ -3,7 +3,7 @@
 Every reader here tolerates the quirks the real files have: CRLF or LF line
 endings, a missing final newline, blank trailing lines, a UTF-8 byte-order mark,
 and comma / tab / space separators (OTB mixes them, eval-spec §3.4).  Errors a
-user can cause raise :class:`nlbench.errors.DatasetError` naming the file and,
+user can cause raise :class:`nlbench.core.errors.DatasetError` naming the file and,
 where it applies, the line.
 """
 
@@ -23,9 +23,9 @@ from typing import Sequence as Seq
 
 import numpy as np
 
-from nlbench.boxtext import RowError, parse_box_lines, parse_boxes_fast, strip_bom
-from nlbench.errors import DatasetError
-from nlbench.textable import text_table
+from nlbench.core.boxtext import RowError, parse_box_lines, parse_boxes_fast, strip_bom
+from nlbench.core.errors import DatasetError
+from nlbench.core.textable import text_table
 
 #: SHA-256 of the official sequence lists: sorted names joined by "\n" with a final "\n" (eval-spec §3).
 #: ``lasot_ext`` is computed here from the 15 x 10 names of eval-spec §3.2 (the spec gives no digest).

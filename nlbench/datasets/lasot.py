@@ -30,8 +30,8 @@ from nlbench.datasets.base import (
     require_root,
     select_names,
 )
-from nlbench.errors import DatasetError, NlbenchError
-from nlbench.types import DatasetPlugin, Sequence
+from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.core.types import DatasetPlugin, Sequence
 
 #: LTK file order = pytracking ``att_name_short`` order (eval-spec §2.1).
 LASOT_ATTRIBUTES: tuple[str, ...] = (

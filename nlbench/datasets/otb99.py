@@ -31,8 +31,8 @@ from nlbench.datasets.base import (
     require_root,
     select_names,
 )
-from nlbench.errors import DatasetError, NlbenchError
-from nlbench.types import DatasetPlugin, Sequence
+from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.core.types import DatasetPlugin, Sequence
 
 OTB99_SOURCE = (
     "OTB99-lang (Li et al., CVPR 2017, https://github.com/QUVA-Lab/lang-tracker: the 'Sentences' archive, "

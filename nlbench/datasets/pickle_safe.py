@@ -13,7 +13,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 
 _PLAIN = (dict, list, tuple, str, int, float, bool, type(None))
 

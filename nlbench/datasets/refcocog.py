@@ -21,8 +21,8 @@ import numpy as np
 
 from nlbench.datasets.base import VerifyReport
 from nlbench.datasets.pickle_safe import load_plain
-from nlbench.errors import DatasetError
-from nlbench.types import DatasetPlugin, GroundingSample
+from nlbench.core.errors import DatasetError
+from nlbench.core.types import DatasetPlugin, GroundingSample
 
 REFCOCOG_SOURCE = (
     "RefCOCOg refs (https://github.com/lichengunc/refer, data/README.md: refcocog.zip with refs(google).p, "

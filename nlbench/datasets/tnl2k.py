@@ -28,8 +28,8 @@ from nlbench.datasets.base import (
     require_root,
     select_names,
 )
-from nlbench.errors import DatasetError, NlbenchError
-from nlbench.types import DatasetPlugin, Sequence
+from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.core.types import DatasetPlugin, Sequence
 
 #: TTK / Evaluate_TNL2K_dataset.m order (eval-spec §2.2).
 TNL2K_ATTRIBUTES: tuple[str, ...] = (

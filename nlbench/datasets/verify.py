@@ -15,16 +15,16 @@ from typing import Iterable
 import click
 
 from nlbench.datasets.base import VerifyReport
-from nlbench.errors import NlbenchError
-from nlbench.types import DatasetPlugin
+from nlbench.core.errors import NlbenchError
+from nlbench.core.types import DatasetPlugin
 
 
 def verify_dataset(
     dataset: str | DatasetPlugin, root: str | os.PathLike | None = None, names: Iterable[str] | None = None
 ) -> VerifyReport:
     """Verify a dataset root (resolved like every command: --root, env var, config) and return the report."""
-    from nlbench.config import resolve_root
-    from nlbench.registry import get_dataset
+    from nlbench.core.config import resolve_root
+    from nlbench.core.registry import get_dataset
 
     plugin = get_dataset(dataset) if isinstance(dataset, str) else dataset
     path = resolve_root(plugin, root)
@@ -67,7 +67,7 @@ def verify_cmd(dataset: str, root: Path | None, sequences: str | None, examples:
     report = verify_dataset(dataset, root, names)
     click.echo(report.summary(examples=examples), nl=False)
     if json_out is not None:
-        from nlbench.io import atomic_write_json
+        from nlbench.core.io import atomic_write_json
 
         atomic_write_json(json_out, report.to_dict())
     if not report.ok:

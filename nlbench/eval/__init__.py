@@ -10,7 +10,7 @@ from nlbench.eval.evaluate import EvaluationResult, TrackerEvaluation, evaluate,
 from nlbench.eval.metrics import Curves, sequence_curves
 from nlbench.eval.protocols import PROTOCOLS, Protocol, get_protocol
 from nlbench.eval.statistics import PairedComparison, bootstrap_ci, paired_comparison
-from nlbench.eval.store import load_evaluated, store_evaluation
+from nlbench.store.evaluated import load_evaluated, store_evaluation
 
 __all__ = [
     "PROTOCOLS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from nlbench.registry import find_dataset
+from nlbench.core.registry import find_dataset
 
 # Kept importable from here for existing callers; the tables belong to the dataset modules.
 from nlbench.datasets.lasot import LASOT_ATTRIBUTES  # noqa: F401

@@ -16,7 +16,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from nlbench.errors import EvaluationError, ResultFormatError
+from nlbench.core.errors import EvaluationError, ResultFormatError
 from nlbench.eval.attributes import attribute_order
 from nlbench.eval.grounding import FirstFrameGrounding, first_frame_grounding
 from nlbench.eval.metrics import (
@@ -31,12 +31,12 @@ from nlbench.eval.metrics import (
 from nlbench.eval.protocols import Protocol, get_protocol
 from nlbench.eval.provenance import protocol_rules, run_provenance, sequence_digest, tool_version
 from nlbench.eval.statistics import bootstrap_ci
-from nlbench.registry import find_dataset
+from nlbench.core.registry import find_dataset
 from nlbench.store.grounding import read_first_frame_boxes
 from nlbench.store.layouts import find_result_files
 from nlbench.store.manifest import recorded_sentences
 from nlbench.store.parse_cache import read_result_file, read_result_files
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 __all__ = ["EvaluationResult", "TrackerEvaluation", "evaluate", "lasot_quirks"]
 
@@ -403,7 +403,7 @@ def evaluate(
     :class:`EvaluationError` unless ``skip_missing``, which removes that sequence
     from every tracker ("over K / N sequences").  ``strict`` reads files as
     pytracking does (tab, then comma).  The plugin's name aliases apply automatically.
-    ``cache`` keeps parsed files on disk (``nlbench.config.cache_dir()``) for the
+    ``cache`` keeps parsed files on disk (``nlbench.core.config.cache_dir()``) for the
     next process; the in-memory cache is always used.  ``inf``/``nan`` in a result file are
     an error naming the file and line unless ``allow_non_finite``, which reads them as numbers
     and applies the protocol's rules, as the reference does (``nlbench eval --help`` spells them out).

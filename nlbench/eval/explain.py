@@ -22,7 +22,7 @@ from typing import Any
 from nlbench.eval.evaluate import ResultSource, TrackerEvaluation
 from nlbench.eval.matrix import Cell, Refusal, evaluate_cells
 from nlbench.eval.protocols import Protocol, get_protocol
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 __all__ = ["RULES", "Rule", "RuleStep", "TrackerWalk", "Walk", "explain", "rule_steps"]
 

@@ -21,7 +21,7 @@ it visits every sample of the split exactly once, in the dataset's order.
 
 Predictions are saved by :mod:`nlbench.store.grounding` (ids, sentence, predicted and GT boxes,
 image size), so :func:`score_records` recomputes every number without the model.  The loop that
-runs a grounder is :mod:`nlbench.grounding_runner`.  :func:`first_frame_grounding` scores the
+runs a grounder is :mod:`nlbench.run.grounding`.  :func:`first_frame_grounding` scores the
 ``<seq>_ground.txt`` boxes of a tracking run (NL mode) against the first GT box with the same IoU.
 """
 
@@ -35,9 +35,9 @@ from typing import Sequence as Seq
 
 import numpy as np
 
-from nlbench.boxes import iou_xyxy, xywh_to_xyxy
-from nlbench.errors import EvaluationError
-from nlbench.types import GroundingRecord, GroundingSample, Sequence
+from nlbench.core.boxes import iou_xyxy, xywh_to_xyxy
+from nlbench.core.errors import EvaluationError
+from nlbench.core.types import GroundingRecord, GroundingSample, Sequence
 
 __all__ = [
     "RULES",

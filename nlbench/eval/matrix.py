@@ -14,11 +14,11 @@ from collections.abc import Sequence as SequenceOf
 from dataclasses import dataclass
 from typing import Any, Union
 
-from nlbench.errors import EvaluationError
+from nlbench.core.errors import EvaluationError
 from nlbench.eval.evaluate import EvaluationResult, ResultSource, TrackerEvaluation, evaluate
 from nlbench.eval.protocols import PROTOCOLS, Protocol, get_protocol
 from nlbench.eval.provenance import protocol_rules, run_provenance
-from nlbench.types import Sequence
+from nlbench.core.types import Sequence
 
 __all__ = ["ProtocolMatrix", "Refusal", "evaluate_cells", "evaluate_protocols", "parse_protocols"]
 

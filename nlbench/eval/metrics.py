@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlbench import boxes
-from nlbench.errors import EvaluationError
+from nlbench.core import boxes
+from nlbench.core.errors import EvaluationError
 from nlbench.eval.protocols import Protocol
 
 __all__ = ["Curves", "align_prediction", "batch_curves", "count_curve", "sequence_curves"]

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from nlbench.errors import EvaluationError
+from nlbench.core.errors import EvaluationError
 
 __all__ = ["PROTOCOLS", "Protocol", "get_protocol"]
 

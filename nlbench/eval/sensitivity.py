@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from nlbench.errors import EvaluationError
+from nlbench.core.errors import EvaluationError
 from nlbench.eval.evaluate import evaluate
 from nlbench.eval.statistics import PairedComparison, paired_comparison
 from nlbench.eval.grounding import grounding_ious
 from nlbench.store.parse_cache import read_result_file
-from nlbench.textable import text_table
-from nlbench.types import Sequence
+from nlbench.core.textable import text_table
+from nlbench.core.types import Sequence
 
 #: a sequence flips when the variant's first-frame grounding fails (IoU <= 0.5) where the base's succeeded ...
 GROUNDING_SUCCESS_IOU = 0.5

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence as SequenceOf
 
-from nlbench.errors import EvaluationError
-from nlbench.types import Sequence
+from nlbench.core.errors import EvaluationError
+from nlbench.core.types import Sequence
 
 
 def parse_results_option(values: SequenceOf[str]) -> dict[str, str]:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from nlbench import __version__
-from nlbench.errors import ExperimentError
+from nlbench.core.errors import ExperimentError
 from nlbench.experiment.plan import Plan, RunStep, shell_line
-from nlbench.io import atomic_write_json
+from nlbench.core.io import atomic_write_json
 
 LOCK_NAME = "experiment.lock.json"
 
@@ -146,7 +146,7 @@ def execute(
     echo: Callable[[str], None] = print,
 ) -> Outcome:
     """Run the plan; see ``nlbench experiment --help``."""
-    from nlbench.runner import run
+    from nlbench.run.runner import run
 
     exp = plan.experiment
     if plan.missing:

@@ -69,7 +69,7 @@ class RunStep:
         return self.entry.checkpoint_for(self.dataset.key)
 
     def run_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`nlbench.runner.run` (the same run as :meth:`argv`)."""
+        """Keyword arguments of :func:`nlbench.run.runner.run` (the same run as :meth:`argv`)."""
         checkpoint = self.checkpoint
         if isinstance(checkpoint, dict):
             checkpoint = {role: str(path) for role, path in checkpoint.items()}
@@ -286,9 +286,9 @@ def _report_args(exp: Experiment, runs: list[RunStep], eval_json: list[Path], gr
 
 def missing_inputs(plan: Plan) -> list[str]:
     """Datasets and checkpoints this machine lacks, each with where to get it and how to point nlbench at it."""
-    from nlbench.config import resolve_root
-    from nlbench.errors import NlbenchError
-    from nlbench.registry import get_dataset, get_tracker
+    from nlbench.core.config import resolve_root
+    from nlbench.core.errors import NlbenchError
+    from nlbench.core.registry import get_dataset, get_tracker
 
     missing: list[str] = []
     seen_roots: set[tuple[str, str]] = set()

@@ -1,7 +1,7 @@
 """Read and check an experiment file (TOML, standard library) into plain records.
 
 Everything a user can get wrong is found here, before anything runs, and reported as one
-:class:`~nlbench.errors.ExperimentError` naming the file, the line (where it can be found)
+:class:`~nlbench.core.errors.ExperimentError` naming the file, the line (where it can be found)
 and the key path. Paths are relative to the file; ``${NAME}`` is replaced by the file's
 ``[vars]`` entry NAME, else by the environment variable NAME.
 """
@@ -20,7 +20,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from nlbench.errors import ExperimentError
+from nlbench.core.errors import ExperimentError
 
 MODES = ("nl", "nl+bb", "bb")
 
@@ -292,7 +292,7 @@ def text_line_of_offset(raw: bytes, offset: int) -> int:
 
 
 def _build(r: _Reader, data: dict[str, Any]) -> Experiment:
-    from nlbench.registry import get_dataset
+    from nlbench.core.registry import get_dataset
 
     head = r.table(data.get("experiment", {}), ("experiment",), _EXPERIMENT_KEYS)
     name = r.string(head, "name", ("experiment",), default=r.file.stem)
@@ -345,8 +345,8 @@ def _array(r: _Reader, data: dict, key: str) -> list[dict]:
 
 
 def _check_plugin(r: _Reader, keys: tuple, kind: str, name: str) -> Any:
-    from nlbench.errors import PluginError
-    from nlbench.registry import get_dataset, get_tracker
+    from nlbench.core.errors import PluginError
+    from nlbench.core.registry import get_dataset, get_tracker
 
     try:
         return get_dataset(name) if kind == "dataset" else get_tracker(name)
@@ -409,7 +409,7 @@ def _entry(r: _Reader, key: str, table: Any, datasets: dict[str, DatasetSpec]) -
 
 
 def _kind(dataset: str) -> str:
-    from nlbench.registry import get_dataset
+    from nlbench.core.registry import get_dataset
 
     return get_dataset(dataset).kind
 

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from nlbench import __version__
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench.profile.flops import count_flops
 from nlbench.profile.latency import LatencyStats, measure_latency
 from nlbench.profile.macs import MacsCount, count_macs

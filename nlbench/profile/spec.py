@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from nlbench.profile.macs import MacRule
-from nlbench.reported import ReportedDataError, reported_value
+from nlbench.store.reported import ReportedDataError, reported_value
 
 PHASES = ("grounding", "tracking")
 

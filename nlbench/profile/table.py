@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nlbench.errors import ResultFormatError
+from nlbench.core.errors import ResultFormatError
 from nlbench.profile.profiler import ProfileResult
-from nlbench.textable import text_table
+from nlbench.core.textable import text_table
 
 
 def _giga(value: float | None) -> str:

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from nlbench.registry import dataset_names
+    from nlbench.core.registry import dataset_names
     from nlbench.report import write_report, build_leaderboard
     tracking = dataset_names(kind="tracking")           # any registered datasets
     paths = write_report("reports/paper", tracking, include_reported=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from nlbench.errors import ReportInputError
-from nlbench.reported import INITS, canonical_name
+from nlbench.core.errors import ReportInputError
+from nlbench.store.reported import INITS, canonical_name
 
 
 @dataclass(frozen=True)
@@ -253,7 +253,7 @@ def parse_results_spec(spec: str) -> tuple[str, str | None, Path]:
 
 def _init_from_manifest(directory: Path) -> str | None:
     """The run manifest (``run.json``, in or below the folder) records the mode the results were produced in."""
-    from nlbench.eval.store import init_label
+    from nlbench.store.evaluated import init_label
 
     return init_label(directory)
 

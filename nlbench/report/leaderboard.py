@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench.eval.protocols import PROTOCOLS
-from nlbench.io import atomic_write_json, atomic_write_text
-from nlbench.registry import dataset_names, is_grounding, reported_key
+from nlbench.core.io import atomic_write_json, atomic_write_text
+from nlbench.core.registry import dataset_names, is_grounding, reported_key
 from nlbench.report.inputs import MeasuredTracker, load_evaluated_store
-from nlbench.reported import (
+from nlbench.store.reported import (
     INITS,
     UNKNOWN,
     ReportedValue,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from nlbench.io import atomic_write_text
-from nlbench.registry import dataset_label
+from nlbench.core.io import atomic_write_text
+from nlbench.core.registry import dataset_label
 from nlbench.report.leaderboard import Leaderboard, LeaderboardEntry
 
 _HEADS = {"accuracy": "Acc", "auc": "AUC", "precision": "P", "norm_precision": "NP"}

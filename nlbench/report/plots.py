@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlbench.io import atomic_write_bytes
+from nlbench.core.io import atomic_write_bytes
 from nlbench.report.inputs import MeasuredTracker
 
 FORMATS: tuple[str, ...] = ("png", "pdf", "svg")

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench.report.inputs import MeasuredTracker
 
 __all__ = ["official_protocol", "protocol_section"]
@@ -23,7 +23,7 @@ _SCORES = ("auc", "precision", "norm_precision")
 
 def official_protocol(dataset: str) -> str | None:
     """The protocol the dataset plugin names as its official toolkit's, else None."""
-    from nlbench.registry import get_dataset
+    from nlbench.core.registry import get_dataset
 
     try:
         return get_dataset(dataset).official_protocol

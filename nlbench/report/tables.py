@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nlbench.registry import dataset_for_reported, dataset_label, find_dataset, is_grounding, reported_key
+from nlbench.core.registry import dataset_for_reported, dataset_label, find_dataset, is_grounding, reported_key
 from nlbench.report.inputs import MeasuredTracker
-from nlbench.reported import INITS, SCORE_METRICS, load_reported, reported_costs
+from nlbench.store.reported import INITS, SCORE_METRICS, load_reported, reported_costs
 
 METRIC_LABELS: dict[str, str] = {
     "auc": "AUC",
@@ -208,7 +208,7 @@ def _phase(profile: Mapping[str, Any], phase: str) -> Mapping[str, Any]:
 
 def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracker] = ()) -> CostColumn:
     """A Table-2 column from ``nlbench profile --json``: thop-rule MACs (as the paper's "FLOPs"), median latency."""
-    from nlbench.reported import canonical_name
+    from nlbench.store.reported import canonical_name
 
     def number(value: Any, scale: float = 1.0) -> float | None:
         return float(value) / scale if isinstance(value, (int, float)) and not isinstance(value, bool) else None
@@ -270,7 +270,7 @@ def build_deltas(measured: Sequence[MeasuredTracker]) -> list[DeltaRow]:
     A measured tracker without a known init is matched only when the paper reports a single init for it.
     """
     from nlbench.report.leaderboard import merge_sources
-    from nlbench.reported import reported_scores
+    from nlbench.store.reported import reported_scores
 
     rows = []
     for tracker in measured:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from nlbench.io import atomic_write_text
-from nlbench.registry import is_grounding, reported_key
+from nlbench.core.io import atomic_write_text
+from nlbench.core.registry import is_grounding, reported_key
 from nlbench.report import plots as plotting
 from nlbench.report.inputs import (
     MeasuredTracker,
@@ -35,7 +35,7 @@ from nlbench.report.tables import (
     order_datasets,
     rank_marks,
 )
-from nlbench.reported import canonical_name, load_reported, reported_scores
+from nlbench.store.reported import canonical_name, load_reported, reported_scores
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,7 @@ def _qualitative(out: Path, datasets: Sequence[str], results: Sequence[str], roo
                  rule: str):
     """The qualitative figure of the raw ``results`` folders (labelled as in the tables)."""
     from nlbench.report.inputs import _init_from_manifest, parse_results_spec
-    from nlbench.viz.qualitative import write_qualitative
+    from nlbench.report.viz.qualitative import write_qualitative
 
     if not results or len(datasets) != 1:
         raise ReportInputError(
@@ -379,7 +379,7 @@ def write_report(
     comparison unit: ``"fraction"`` (the paper's 0.569) or ``"percent"``. ``sensitivity`` adds a
     "Sensitivity to the sentence" section per ``nlbench sensitivity --json`` result.
     ``qualitative`` > 0 adds a Fig. 5-style figure of that many sequences picked by ``qualitative_pick``
-    (``worst``, ``disagree`` or ``lost``, see :mod:`nlbench.viz.pick`) from the raw ``results`` folders,
+    (``worst``, ``disagree`` or ``lost``, see :mod:`nlbench.report.viz.pick`) from the raw ``results`` folders,
     with a key-frame strip and an MP4 per sequence under ``out/qualitative/``.
     """
     from nlbench.report import sensitivity as sensitivity_section

@@ -16,9 +16,9 @@ from typing import Sequence as Seq
 
 import numpy as np
 
-from nlbench.errors import ResultFormatError
-from nlbench.io import atomic_write_text
-from nlbench.types import GroundingRecord
+from nlbench.core.errors import ResultFormatError
+from nlbench.core.io import atomic_write_text
+from nlbench.core.types import GroundingRecord
 
 __all__ = ["load_predictions", "read_first_frame_boxes", "save_predictions"]
 

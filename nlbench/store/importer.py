@@ -10,7 +10,7 @@ public names:
 * :mod:`nlbench.store.layouts`: :func:`find_result_files` locates each sequence's file(s) under a
   results directory of any layout, with the dataset plugin's name aliases.
 
-The number parser itself is :mod:`nlbench.boxtext`, shared with the ground-truth readers.
+The number parser itself is :mod:`nlbench.core.boxtext`, shared with the ground-truth readers.
 """
 
 from __future__ import annotations

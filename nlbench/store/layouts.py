@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from nlbench.errors import ResultFormatError
+from nlbench.core.errors import ResultFormatError
 
 __all__ = ["SIDE_DIRS", "SIDE_FILE_SUFFIXES", "find_result_files", "otb_aliases"]
 

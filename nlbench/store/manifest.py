@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
 
-from nlbench.io import atomic_write_json
+from nlbench.core.io import atomic_write_json
 
 MANIFEST_NAME = "run.json"
 _PACKAGES = ("nlbench", "torch", "torchvision", "transformers", "numpy", "opencv-contrib-python-headless")

@@ -2,7 +2,7 @@
 
 Both levels are keyed by (resolved path, size, mtime_ns, strict): an in-memory LRU for a
 long-lived process, and one bundle per results directory under
-``nlbench.config.cache_dir()/parsed-results/`` so that the next ``nlbench eval`` process skips
+``nlbench.core.config.cache_dir()/parsed-results/`` so that the next ``nlbench eval`` process skips
 parsing too.  A changed file changes its key and is parsed again.  The check for non-finite
 values runs on every read (cached or not), so the cache never depends on that option.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlbench.boxtext import parse_boxes_fast_many, strip_bom
-from nlbench.errors import ResultFormatError
+from nlbench.core.boxtext import parse_boxes_fast_many, strip_bom
+from nlbench.core.errors import ResultFormatError
 from nlbench.store.parsing import parse_result_bytes, require_finite
 
 __all__ = ["clear_cache", "read_result_file", "read_result_files"]
@@ -167,7 +167,7 @@ def read_result_files(
 
 
 def _bundle_dir() -> Path:
-    from nlbench.config import cache_dir
+    from nlbench.core.config import cache_dir
 
     return cache_dir() / "parsed-results"
 

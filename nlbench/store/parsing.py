@@ -4,7 +4,7 @@ The default reader accepts comma, tab, runs of spaces and mixtures, trailing sep
 blank lines, exponents and ``nan``/``inf``; every non-blank row must hold exactly 4 numbers.
 ``strict=True`` reproduces the pytracking reader instead (``numpy.loadtxt`` with a tab delimiter,
 then a comma delimiter; anything else is an error), for checking that a file would load in the
-original.  The numbers themselves are read by :mod:`nlbench.boxtext`, shared with the ground-truth
+original.  The numbers themselves are read by :mod:`nlbench.core.boxtext`, shared with the ground-truth
 reader.  Whether non-finite values are acceptable is decided by the caller
 (:func:`require_finite`), since the reference reads them and then applies its own rules.
 """
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlbench.boxtext import RowError, first_non_finite_line, parse_box_lines, parse_boxes_fast, strip_bom
-from nlbench.errors import ResultFormatError
+from nlbench.core.boxtext import RowError, first_non_finite_line, parse_box_lines, parse_boxes_fast, strip_bom
+from nlbench.core.errors import ResultFormatError
 
 __all__ = ["NON_FINITE_HINT", "parse_result_bytes", "require_finite"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlbench.io import atomic_write_text
+from nlbench.core.io import atomic_write_text
 
 
 def format_boxes(boxes: np.ndarray) -> str:

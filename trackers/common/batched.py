@@ -1,4 +1,4 @@
-"""What every batched tracker shares (``nlbench.types.BatchedTracker``): slots, the crop map and host -> device.
+"""What every batched tracker shares (``nlbench.core.types.BatchedTracker``): slots, the crop map and host -> device.
 
 Crops are made per slot on the host (frames of different sizes), stacked, and sent to the device in one copy:
 pinned memory and a non-blocking copy on CUDA. The normalisation is the per-sequence tracker's arithmetic
@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import torch
 
-from nlbench.errors import NlbenchError, PluginError
+from nlbench.core.errors import NlbenchError, PluginError
 from nlbench_trackers.common.crop import clip_box, map_box_back, sample_target, scale_box_to_image
 
 

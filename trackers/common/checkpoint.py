@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import torch
 from torch import nn
 
-from nlbench.errors import CheckpointError
+from nlbench.core.errors import CheckpointError
 
 #: Module prefixes whose globals may be replaced by inert placeholders (never imported, never called).
 PLACEHOLDER_MODULE_PREFIXES: tuple[str, ...] = (

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import torch
 
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 
 #: What ``sample_target`` does with a box of zero area (crop side ``ceil(sqrt(w*h)*factor) < 1``):
 #: ``"raise"`` (STARK, OSTrack: the original fails on it) or ``"unit"`` (JointNLT: a zero side becomes 1 first).

@@ -17,8 +17,8 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
-from nlbench.errors import CheckpointError
-from nlbench.types import TrackerPlugin
+from nlbench.core.errors import CheckpointError
+from nlbench.core.types import TrackerPlugin
 from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
 
 

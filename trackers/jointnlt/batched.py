@@ -1,4 +1,4 @@
-"""JointNLT over B sequences at once (``nlbench.types.BatchedTracker``), boxes equal to the per-sequence tracker's.
+"""JointNLT over B sequences at once (``nlbench.core.types.BatchedTracker``), boxes equal to the per-sequence tracker's.
 
 Each slot keeps what :class:`JointNLTTracker` keeps for its one sequence (text features, template tokens, the
 template RoI and RoI queue of SGTM, the previous box). One ``step`` crops every slot's search region from its own
@@ -22,8 +22,8 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 import torch
 
-from nlbench.errors import PluginError
-from nlbench.types import SlotStart
+from nlbench.core.errors import PluginError
+from nlbench.core.types import SlotStart
 
 from nlbench_trackers.common.crop import clip_box, map_box_back
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nlbench.errors import CheckpointError, PluginError
-from nlbench.types import TrackerPlugin
+from nlbench.core.errors import CheckpointError, PluginError
+from nlbench.core.types import TrackerPlugin
 
 from .config import JOINTNLT_SWIN_B, JOINTNLT_TINY, JointNLTConfig
 

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import torch
 
-from nlbench.errors import CheckpointError
+from nlbench.core.errors import CheckpointError
 
 VOCAB_PATH = Path(__file__).with_name("bert-base-uncased-vocab.txt")
 VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"

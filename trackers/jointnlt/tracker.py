@@ -1,4 +1,4 @@
-"""The test-time JointNLT tracker and grounder (spec §4), implementing ``nlbench.types.Tracker``/``Grounder``.
+"""The test-time JointNLT tracker and grounder (spec §4), implementing ``nlbench.core.types.Tracker``/``Grounder``.
 
 NL mode (``initialize(frame, text, None)``): ground the first frame from the sentence, crop the template from
 the grounded box (never updated), and feed SGTM the template RoI plus the previous frame's RoI.
@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from nlbench.errors import PluginError
+from nlbench.core.errors import PluginError
 
 from nlbench_trackers.common.crop import clip_box, map_box_back
 from nlbench_trackers.common.normalize import Normalizer

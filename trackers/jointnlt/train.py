@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nlbench.io import atomic_write_bytes, atomic_write_json
+from nlbench.core.io import atomic_write_bytes, atomic_write_json
 
 from .config import JOINTNLT_TINY, JointNLTConfig
 from .model import JointNLT, box_cxcywh_to_xyxy

@@ -8,7 +8,7 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from nlbench.types import SlotStart
+from nlbench.core.types import SlotStart
 from nlbench_trackers.common.batched import BoxSlotBatch
 from nlbench_trackers.stark.tracker import StarkTracker, should_update_template
 

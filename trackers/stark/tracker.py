@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench_trackers.common.crop import clip_box, map_box_back, sample_target, scale_box_to_image
 from nlbench_trackers.common.normalize import Normalizer
 from nlbench_trackers.stark.model import StarkST

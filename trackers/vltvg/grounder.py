@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from nlbench.errors import NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench_trackers.vltvg.model import VLTVG
 from nlbench_trackers.vltvg.preprocess import canvas_box_to_image, encode_phrase, image_to_canvas
 

@@ -5,7 +5,7 @@ target's colour or shape, occluders, targets that leave the view), deterministic
 once in the TNL2K layout so that every loader, evaluator and report path is the real one.  See
 :mod:`nlbench.datasets.synth.build` for the layout and :data:`SYNTH_ATTRIBUTES` for the per-sequence flags.
 
-With no ``--root`` the benchmark lives in ``nlbench.config.cache_dir()/synth-v2/`` and is generated on
+With no ``--root`` the benchmark lives in ``nlbench.core.config.cache_dir()/synth-v2/`` and is generated on
 first use (the test split and its grounding samples take a few seconds); other splits of that cache are
 generated when first loaded.
 
@@ -57,8 +57,8 @@ from nlbench.datasets.synth.build import (
 from nlbench.datasets.synth.scene import SYNTH_ATTRIBUTES
 from nlbench.datasets.synth.variants import VARIANTS
 from nlbench.datasets.tnl2k import read_tnl2k_sequences
-from nlbench.errors import DatasetError
-from nlbench.types import DatasetPlugin, GroundingSample, Sequence
+from nlbench.core.errors import DatasetError
+from nlbench.core.types import DatasetPlugin, GroundingSample, Sequence
 
 SYNTH_SPLITS = ("train", "test")
 SYNTH_ENV = "NLBENCH_SYNTH_ROOT"
@@ -96,7 +96,7 @@ def ensure_synth(root: Path, splits: tuple[str, ...] = ("test",), seed: int = DE
 
 def default_synth_root() -> Path:
     """``cache_dir()/synth-v<version>``, with the test split generated on first use."""
-    from nlbench.config import cache_dir
+    from nlbench.core.config import cache_dir
 
     return ensure_synth(cache_dir() / f"synth-v{GENERATOR_VERSION}", ("test",), progress=True)
 

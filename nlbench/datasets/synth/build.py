@@ -37,7 +37,7 @@ from nlbench.datasets.synth.scene import (
     SceneOptions,
     make_scene,
 )
-from nlbench.io import atomic_write_json
+from nlbench.core.io import atomic_write_json
 
 GENERATOR_VERSION = 2  # 2: rims and boxes of 2026-11-25 04:06 (a v1 cache holds the older pixels)
 DEFAULT_SEED = 2023

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nlbench.errors import VisualizationError
+from nlbench.core.errors import VisualizationError
 
 RGB = tuple[int, int, int]
 

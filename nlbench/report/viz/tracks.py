@@ -1,7 +1,7 @@
 """What a picture shows of one sequence: each tracker's boxes, per-frame IoU and NL grounded box.
 
 Result files are read through the store's importer (any layout it knows); the IoU is
-:func:`nlbench.boxes.iou`, the reference overlap.  Row 0 of a result file is the GT initial box
+:func:`nlbench.core.boxes.iou`, the reference overlap.  Row 0 of a result file is the GT initial box
 (the toolkits' convention); an NL run's own first-frame box is its ``<seq>_ground.txt``, so that
 box is what the picture shows (and scores) on frame 0.
 """
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from nlbench.boxes import iou
-from nlbench.errors import VisualizationError
+from nlbench.core.boxes import iou
+from nlbench.core.errors import VisualizationError
 from nlbench.store.importer import find_result_files, read_result_file
 from nlbench.store.manifest import read_manifest
-from nlbench.types import Sequence
-from nlbench.viz.palette import RGB
+from nlbench.core.types import Sequence
+from nlbench.report.viz.palette import RGB
 
 __all__ = ["NL_MODES", "TrackView", "frame_ious", "is_nl_run", "load_track", "read_run_boxes", "valid_gt"]
 

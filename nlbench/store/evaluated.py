@@ -10,12 +10,14 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nlbench.errors import EvaluationError
-from nlbench.eval.evaluate import EvaluationResult
-from nlbench.io import atomic_write_json
+from nlbench.core.errors import EvaluationError
+from nlbench.core.io import atomic_write_json
 from nlbench.store.manifest import find_manifest
+
+if TYPE_CHECKING:  # the store writes what eval computed; it never calls eval
+    from nlbench.eval.evaluate import EvaluationResult
 
 DEFAULT_STORE = Path("results") / "evaluated"
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from nlbench.errors import DatasetError, VisualizationError
-from nlbench.types import Sequence as Seq
-from nlbench.viz.draw import Layout, compose_frame, compose_strip, draw_tile, layout_for, panel
-from nlbench.viz.palette import tracker_colours
-from nlbench.viz.pick import Pick, pick
-from nlbench.viz.tracks import TrackView, frame_ious, is_nl_run, load_track, read_run_boxes
-from nlbench.viz.writers import check_suffix, write_gif, write_mp4, write_png
+from nlbench.core.errors import DatasetError, VisualizationError
+from nlbench.core.types import Sequence as Seq
+from nlbench.report.viz.draw import Layout, compose_frame, compose_strip, draw_tile, layout_for, panel
+from nlbench.report.viz.palette import tracker_colours
+from nlbench.report.viz.pick import Pick, pick
+from nlbench.report.viz.tracks import TrackView, frame_ious, is_nl_run, load_track, read_run_boxes
+from nlbench.report.viz.writers import check_suffix, write_gif, write_mp4, write_png
 
 __all__ = ["Rendered", "Scene", "keyframe_indices", "legend", "load_scene", "pick_scenes", "render", "scene_layout", "tile",
            "visualize"]
@@ -48,7 +48,7 @@ class Rendered:
 
 def read_frame(path: Path) -> np.ndarray:
     """A frame as the datasets give it to trackers (OpenCV, RGB)."""
-    from nlbench.runner import read_frame as read
+    from nlbench.run.runner import read_frame as read
 
     return read(path)
 
@@ -99,7 +99,7 @@ def load_scene(dataset: str, results: Mapping[str, str | Path], sequence: str, r
 
 def pick_scenes(dataset: str, results: Mapping[str, str | Path], rule: str, count: int = 1,
                 root: str | Path | None = None, split: str | None = None, context: int = 25) -> list[tuple[Pick, Scene]]:
-    """The ``count`` sequences that ``rule`` picks (see :mod:`nlbench.viz.pick`), each with its frames.
+    """The ``count`` sequences that ``rule`` picks (see :mod:`nlbench.report.viz.pick`), each with its frames.
 
     Only sequences that every results folder holds are considered.
     """

@@ -12,8 +12,8 @@ import difflib
 from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 
-from nlbench.errors import PluginError
-from nlbench.types import DatasetPlugin, TrackerPlugin
+from nlbench.core.errors import PluginError
+from nlbench.core.types import DatasetPlugin, TrackerPlugin
 
 TRACKER_GROUP = "nlbench.trackers"
 DATASET_GROUP = "nlbench.datasets"

@@ -1,7 +1,7 @@
 """Run a tracker over a dataset: resumable, shardable, one process, a pool, batched, or Ray.
 
 ``plan_run`` decides what runs (tracker, mode, sequences, manifest, what an earlier run finished); ``run``
-picks an executor from ``nlbench.executors`` and records what each sequence's outcome was.
+picks an executor from ``nlbench.run.executors`` and records what each sequence's outcome was.
 
 A sequence's box file is written atomically and last, so its presence means the
 sequence is finished: a re-run skips it, and a run killed at any moment loses at
@@ -22,14 +22,14 @@ from tqdm.auto import tqdm
 
 from nlbench.datasets import load_sequences
 from nlbench.datasets.base import require_frames
-from nlbench.errors import DatasetError, NlbenchError
-from nlbench.executors.batched import build_batched_tracker, run_batched
-from nlbench.executors.job import Job, Outcome, Throughput
-from nlbench.executors.local import run_batched_pool, run_process_pool, run_sequential
-from nlbench.executors.ray import run_on_ray
-from nlbench.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, track_sequence
-from nlbench.registry import get_dataset, get_tracker
-from nlbench.sentences import SentenceFile, apply_sentences, check_names, read_sentence_file
+from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.run.executors.batched import build_batched_tracker, run_batched
+from nlbench.run.executors.job import Job, Outcome, Throughput
+from nlbench.run.executors.local import run_batched_pool, run_process_pool, run_sequential
+from nlbench.run.executors.ray import run_on_ray
+from nlbench.run.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, track_sequence
+from nlbench.core.registry import get_dataset, get_tracker
+from nlbench.run.sentences import SentenceFile, apply_sentences, check_names, read_sentence_file
 from nlbench.store.manifest import (
     RunManifest,
     read_manifest,
@@ -39,7 +39,7 @@ from nlbench.store.manifest import (
     start_manifest,
 )
 from nlbench.store.writer import result_paths
-from nlbench.types import MODES, Sequence, TrackerPlugin
+from nlbench.core.types import MODES, Sequence, TrackerPlugin
 
 
 EXECUTORS = ("local", "ray")
@@ -194,7 +194,7 @@ def plan_run(
 ) -> RunPlan:
     """Resolve the tracker, mode and sequences, build the manifest, and find what an earlier run finished.
 
-    ``sentences``: a sentence file (:mod:`nlbench.sentences`) whose sentences replace the dataset's.
+    ``sentences``: a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's.
     """
     plugin = get_tracker(tracker)
     mode = resolve_mode(plugin, mode)
@@ -263,7 +263,7 @@ def run(
 ) -> RunSummary:
     """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``.
 
-    ``sentences``: a sentence file (:mod:`nlbench.sentences`) whose sentences replace the dataset's.
+    ``sentences``: a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's.
     """
     batch_size = resolve_batch_size(batch_size, device)
     if executor not in EXECUTORS:

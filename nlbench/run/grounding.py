@@ -1,6 +1,6 @@
 """Run a grounder over a split: every sample grounded once, predictions saved, then scored.
 
-The loop beside :mod:`nlbench.runner` for grounding datasets (RefCOCOg, synth's grounding split).
+The loop beside :mod:`nlbench.run.runner` for grounding datasets (RefCOCOg, synth's grounding split).
 The metric is :mod:`nlbench.eval.grounding`; the predictions file is :mod:`nlbench.store.grounding`.
 """
 
@@ -12,10 +12,10 @@ from typing import Sequence as Seq
 
 import numpy as np
 
-from nlbench.errors import DatasetError
+from nlbench.core.errors import DatasetError
 from nlbench.eval.grounding import GroundingResult, check_rule, common_value, infer_unit, score_records
 from nlbench.store.grounding import save_predictions
-from nlbench.types import GroundingRecord, GroundingSample
+from nlbench.core.types import GroundingRecord, GroundingSample
 
 __all__ = ["default_predictions_path", "ground_samples", "load_grounding_samples", "run_grounding"]
 
@@ -75,8 +75,8 @@ def load_grounding_samples(
 
     ``unit`` is passed to loaders that take it (RefCOCOg); for the others it is inferred from the samples.
     """
-    from nlbench.config import resolve_root
-    from nlbench.registry import get_dataset
+    from nlbench.core.config import resolve_root
+    from nlbench.core.registry import get_dataset
 
     plugin = get_dataset(dataset)
     path = resolve_root(plugin, root)
@@ -118,9 +118,9 @@ def run_grounding(
     """
     import sys
 
-    from nlbench.errors import PluginError
-    from nlbench.registry import get_tracker
-    from nlbench.runner import resolve_batch_size
+    from nlbench.core.errors import PluginError
+    from nlbench.core.registry import get_tracker
+    from nlbench.run.runner import resolve_batch_size
 
     check_rule(rule)
     batch_size = resolve_batch_size(batch_size, device)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from nlbench.viz.draw import GAP, compose_figure, compose_strip, panel
-from nlbench.viz.palette import hex_colour
-from nlbench.viz.render import keyframe_indices, legend, pick_scenes, render, scene_layout, tile
-from nlbench.viz.writers import write_png
+from nlbench.report.viz.draw import GAP, compose_figure, compose_strip, panel
+from nlbench.report.viz.palette import hex_colour
+from nlbench.report.viz.render import keyframe_indices, legend, pick_scenes, render, scene_layout, tile
+from nlbench.report.viz.writers import write_png
 
 __all__ = ["QualitativeFigure", "QualitativeRow", "write_qualitative"]
 

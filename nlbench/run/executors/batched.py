@@ -1,7 +1,7 @@
-"""The batched executor: one :class:`~nlbench.types.BatchedTracker` advances B sequences per step.
+"""The batched executor: one :class:`~nlbench.core.types.BatchedTracker` advances B sequences per step.
 
 Slots are refilled from the waiting sequences as soon as one finishes, so the batch stays full until the work
-runs out. Frames are decoded ahead by :class:`~nlbench.prefetch.FramePrefetcher` while the model works. Each
+runs out. Frames are decoded ahead by :class:`~nlbench.run.prefetch.FramePrefetcher` while the model works. Each
 sequence's files are written atomically the moment it finishes, in the same format as the per-sequence path,
 so a killed run loses at most the sequences in flight. A frame that cannot be read fails only its sequence; an
 error raised by a batched call fails the sequences in that call and the run goes on with the next ones.
@@ -21,12 +21,12 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from nlbench.executors.job import Job, Outcome, Throughput
-from nlbench.executors.sequence import describe_error, initial_inputs, read_frame
-from nlbench.prefetch import FramePrefetcher
-from nlbench.registry import get_tracker
+from nlbench.run.executors.job import Job, Outcome, Throughput
+from nlbench.run.executors.sequence import describe_error, initial_inputs, read_frame
+from nlbench.run.prefetch import FramePrefetcher
+from nlbench.core.registry import get_tracker
 from nlbench.store.writer import write_sequence_result
-from nlbench.types import Sequence, SlotStart, TrackerPlugin
+from nlbench.core.types import Sequence, SlotStart, TrackerPlugin
 
 
 def build_batched_tracker(job: Job, batch_size: int, plugin: TrackerPlugin | None = None) -> Any:

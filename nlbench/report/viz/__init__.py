@@ -6,9 +6,9 @@
 * :mod:`.qualitative` — the report's Fig. 5-style figure with per-sequence videos.
 """
 
-from nlbench.viz.pick import PICK_RULES, Pick
-from nlbench.viz.render import Rendered, Scene, load_scene, pick_scenes, render, visualize
-from nlbench.viz.writers import SUPPORTED_SUFFIXES
+from nlbench.report.viz.pick import PICK_RULES, Pick
+from nlbench.report.viz.render import Rendered, Scene, load_scene, pick_scenes, render, visualize
+from nlbench.report.viz.writers import SUPPORTED_SUFFIXES
 
 __all__ = [
     "PICK_RULES",

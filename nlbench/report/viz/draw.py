@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from nlbench.viz.palette import GT_COLOUR, RGB
+from nlbench.report.viz.palette import GT_COLOUR, RGB
 
 __all__ = ["Layout", "compose_figure", "compose_frame", "compose_strip", "draw_tile", "layout_for", "panel"]
 

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from nlbench.errors import ReportedDataError
+from nlbench.core.errors import ReportedDataError
 
 #: Initialisation types of Table 3, in the paper's group order.
 INITS: tuple[str, ...] = ("BB", "NL", "NL+BB")
@@ -103,10 +103,11 @@ def default_dir() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    checkout = Path(__file__).resolve().parents[1] / "results" / "reported"
+    package = Path(__file__).resolve().parents[1]  # nlbench/
+    checkout = package.parent / "results" / "reported"
     if checkout.is_dir():
         return checkout
-    return Path(__file__).resolve().parent / "_reported"  # setup.py installs results/reported here
+    return package / "_reported"  # setup.py installs results/reported here
 
 
 def normalize_key(name: str) -> str:

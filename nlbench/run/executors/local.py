@@ -16,14 +16,14 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from nlbench.executors.job import Job, Outcome, Throughput
-from nlbench.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, run_one
-from nlbench.types import Sequence
+from nlbench.run.executors.job import Job, Outcome, Throughput
+from nlbench.run.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, run_one
+from nlbench.core.types import Sequence
 
 
 def run_sequential(job: Job, pending: list[Sequence], throughput: Throughput | None = None) -> Iterator[Outcome]:
     """One tracker in this process (built already by the runner's check, else here); frames read in line."""
-    from nlbench.executors.sequence import _WORKER
+    from nlbench.run.executors.sequence import _WORKER
 
     throughput = throughput if throughput is not None else Throughput()
 
@@ -69,7 +69,7 @@ def parent_state() -> tuple[list[str], dict[str, str]]:
 def adopt_parent_state(state: tuple[list[str], dict[str, str]]) -> None:
     """The fork server was started by an earlier run: take this run's import path and environment, so plugins
     found through a later PYTHONPATH or settings exported since resolve as they do in the parent."""
-    from nlbench.registry import _entry_points
+    from nlbench.core.registry import _entry_points
 
     path, environ = state
     sys.path[:] = path
@@ -120,7 +120,7 @@ def _batched_pool_init(outcomes: Any, state: tuple[list[str], dict[str, str]]) -
 def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads: int | None = None) -> tuple[int, float, float]:
     """A pool worker's share (see :func:`run_batched_pool`) through its own batched tracker: each outcome is sent
     on the pool's queue as its sequence finishes; returns (count sent, seconds waiting for frames, loop seconds)."""
-    from nlbench.executors.batched import build_batched_tracker, run_batched
+    from nlbench.run.executors.batched import build_batched_tracker, run_batched
 
     tracker = build_batched_tracker(job, batch_size)
     # after the build: a fresh worker imports torch only there, and an unset share oversubscribes the cores

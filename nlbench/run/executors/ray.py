@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from nlbench.errors import NlbenchError
-from nlbench.executors.job import Job, Outcome
-from nlbench.types import Sequence
+from nlbench.core.errors import NlbenchError
+from nlbench.run.executors.job import Job, Outcome
+from nlbench.core.types import Sequence
 
 
 def _import_ray():
@@ -31,13 +31,13 @@ class SequenceActor:
     """Builds its tracker once, then runs the sequences it is handed."""
 
     def __init__(self, job: Job) -> None:
-        from nlbench.executors.sequence import build_worker_tracker
+        from nlbench.run.executors.sequence import build_worker_tracker
 
         self.job = job
         build_worker_tracker(job)
 
     def run(self, seq: Sequence) -> Outcome:
-        from nlbench.executors.sequence import run_one
+        from nlbench.run.executors.sequence import run_one
 
         return run_one(self.job, seq)
 
@@ -46,13 +46,13 @@ class BatchedActor:
     """Holds one batched tracker (one per GPU) and runs whole shares of sequences through it."""
 
     def __init__(self, job: Job, batch_size: int) -> None:
-        from nlbench.executors.batched import build_batched_tracker
+        from nlbench.run.executors.batched import build_batched_tracker
 
         self.job = job
         self.tracker = build_batched_tracker(job, batch_size)
 
     def run(self, share: list[Sequence]) -> list[Outcome]:
-        from nlbench.executors.batched import run_batched
+        from nlbench.run.executors.batched import run_batched
 
         return list(run_batched(self.job, share, self.tracker.capacity, tracker=self.tracker))
 
@@ -67,7 +67,7 @@ def run_on_ray(job: Job, pending: list[Sequence], workers: int, address: str | N
     gpus = 1 if str(job.device).startswith("cuda") else 0
     try:
         if batch_size > 1:
-            from nlbench.executors.local import split_round_robin
+            from nlbench.run.executors.local import split_round_robin
 
             actor = ray.remote(num_gpus=gpus)(BatchedActor)
             shares = split_round_robin(pending, workers)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nlbench.errors import DatasetError
-from nlbench.types import DatasetPlugin
+from nlbench.core.errors import DatasetError
+from nlbench.core.types import DatasetPlugin
 
 try:
     import tomllib
@@ -41,7 +41,7 @@ def load_config() -> dict:
 
 def source_checkout() -> Path | None:
     """The repository root when nlbench runs from a source checkout (editable install), else None."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # nlbench/core/config.py -> the checkout
     return root if (root / "pyproject.toml").is_file() and (root / "trackers").is_dir() else None
 
 

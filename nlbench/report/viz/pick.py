@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nlbench.errors import VisualizationError
+from nlbench.core.errors import VisualizationError
 
 __all__ = ["PICK_RULES", "Pick", "longest_run", "pick"]
 

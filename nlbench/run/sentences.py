@@ -20,9 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlbench.errors import SentenceFileError
-from nlbench.io import atomic_write_text
-from nlbench.types import Sequence
+from nlbench.core.errors import SentenceFileError
+from nlbench.core.io import atomic_write_text
+from nlbench.core.types import Sequence
 
 CSV_HEADER = ("sequence", "sentence")
 FORMAT_HELP = "a CSV file with the header 'sequence,sentence' or a JSON object {\"sequence\": \"sentence\"}"
@@ -161,9 +161,9 @@ def dataset_sentences(dataset: str, root: str | Path | None = None, split: str |
                       variant: str = "original") -> dict[str, str]:
     """``{sequence: sentence}`` of a dataset split: its own sentences (``original``, any tracking dataset,
     a starting point to edit) or a named variant the dataset generates (``DatasetPlugin.variants``)."""
-    from nlbench.config import resolve_root
+    from nlbench.core.config import resolve_root
     from nlbench.datasets import load_sequences
-    from nlbench.registry import get_dataset
+    from nlbench.core.registry import get_dataset
 
     plugin = get_dataset(dataset)
     split = split or plugin.default_split

@@ -13,8 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from nlbench.errors import VisualizationError
-from nlbench.io import atomic_output, atomic_write_bytes
+from nlbench.core.errors import VisualizationError
+from nlbench.core.io import atomic_output, atomic_write_bytes
 
 __all__ = ["SUPPORTED_SUFFIXES", "check_suffix", "write_gif", "write_mp4", "write_png"]
 

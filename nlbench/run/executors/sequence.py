@@ -12,11 +12,11 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from nlbench.errors import NlbenchError
-from nlbench.executors.job import Job, Outcome
-from nlbench.registry import get_tracker
+from nlbench.core.errors import NlbenchError
+from nlbench.run.executors.job import Job, Outcome
+from nlbench.core.registry import get_tracker
 from nlbench.store.writer import write_sequence_result
-from nlbench.types import Sequence, TrackerPlugin
+from nlbench.core.types import Sequence, TrackerPlugin
 
 
 def read_frame(path: Path) -> np.ndarray:
