@@ -49,3 +49,13 @@ class ReportedDataError(NlbenchError):
 
 class VisualizationError(NlbenchError):
     """A picture or video that cannot be made from the inputs (unknown sequence, missing result, bad output)."""
+
+
+class StorageError(NlbenchError, OSError):
+    """The machine refused a file operation: a full disk, a read-only or unwritable folder, a vanished file.
+
+    Also an :class:`OSError`, so code that handles file errors keeps handling it."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a scheduler's time limit, ``kill``): unwinds like Ctrl-C so partial outputs are removed."""

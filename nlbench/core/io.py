@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from nlbench.core.oserrors import storage_error
+
 
 def _file_mode() -> int:
     # mkstemp creates 0600 files; results and reports should get the usual umask-based mode
@@ -24,20 +26,27 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     even one that needs a file name (a video muxer that seeks and re-reads). When the block ends without an
     error the file is fsynced and renamed over ``path``; otherwise it is removed and ``path`` is untouched."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise storage_error(exc, exc.filename or path) from exc
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:  # gone already, or the folder itself vanished
             pass
+        if isinstance(exc, OSError):
+            # A write on a full disk names no file; a failure on another file (an input) keeps its own name.
+            other = exc.filename is not None and os.fsdecode(exc.filename) != tmp
+            raise storage_error(exc, exc.filename if other else path) from exc
         raise
 
 
