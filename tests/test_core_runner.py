@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.run.runner import parse_shard, run, select_shard
+from nlbench.run.runner import RunRequest, parse_shard, run, select_shard
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 
@@ -30,7 +30,7 @@ def tnl2k_root(tmp_path):
 
 def test_run_static_writes_results_and_manifest(tnl2k_root, tmp_path):
     out = tmp_path / "out"
-    summary = run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    summary = run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
     assert summary.ok and summary.done == NAMES[:2]
     boxes = np.loadtxt(out / "seq_00.txt", delimiter="\t")
     assert boxes.shape == (10, 4)
@@ -41,7 +41,7 @@ def test_run_static_writes_results_and_manifest(tnl2k_root, tmp_path):
     assert manifest["tracker"] == "static" and manifest["mode"] == "bb" and manifest["dataset"] == "tnl2k"
     assert manifest["sequences"]["seq_01"]["status"] == "done" and manifest["sequences"]["seq_01"]["frames"] == 11
     # a second run skips what is finished
-    again = run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    again = run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
     assert again.done == [] and again.skipped == NAMES[:2]
 
 
@@ -81,8 +81,8 @@ def test_shards_partition_the_sequences():
 
 def test_parallel_workers_give_the_same_files(tnl2k_root, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=one, progress=False)
-    run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=two, workers=2, progress=False)
+    run(RunRequest("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=one, quiet=True))
+    run(RunRequest("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=two, workers=2, quiet=True))
     for name in NAMES[:4]:
         assert (one / f"{name}.txt").read_bytes() == (two / f"{name}.txt").read_bytes()
 
@@ -119,11 +119,11 @@ def test_a_tracker_that_cannot_build_fails_once_before_any_output(tnl2k_root, tm
 
 def test_resume_refuses_a_folder_of_another_run(tnl2k_root, tmp_path):
     out = tmp_path / "out"
-    run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, progress=False)
+    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, quiet=True))
     with pytest.raises(Exception, match=r"different run \(tracker 'static' -> 'kcf'\)"):
-        run("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, progress=False)
+        run(RunRequest("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, quiet=True))
     # the same run resumes
-    assert run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False).done == NAMES[1:2]
+    assert run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True)).done == NAMES[1:2]
 
 
 def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
@@ -131,7 +131,7 @@ def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
     from nlbench_trackers.jointnlt.plugin import TINY_WEIGHTS
 
     out = tmp_path / "tiny"
-    run("jointnlt-tiny+kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=out, progress=False)
+    run(RunRequest("jointnlt-tiny+kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=out, quiet=True))
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["checkpoint"] == {"grounder": str(TINY_WEIGHTS)}
     assert manifest["checkpoint_sha256"] == {"grounder": sha256_file(TINY_WEIGHTS)}
@@ -141,11 +141,11 @@ def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
 def test_resume_records_a_sequence_whose_record_was_lost(tnl2k_root, tmp_path):
     """A kill between a sequence's box file and its run.json record: the resumed run records it as done."""
     out = tmp_path / "out"
-    run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
     manifest = json.loads((out / "run.json").read_text())
     del manifest["sequences"]["seq_01"]
     (out / "run.json").write_text(json.dumps(manifest))
-    again = run("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, progress=False)
+    again = run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
     assert again.skipped == NAMES[:2]
     record = json.loads((out / "run.json").read_text())["sequences"]["seq_01"]
     assert record == {"status": "done", "frames": 11, "seconds": None}

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nlbench.core.errors import NlbenchError
-from nlbench.run.runner import run
+from nlbench.run.runner import RunRequest, run
 from tests.fixtures_frames import make_moving_square_sequence
 
 ray = pytest.importorskip("ray", reason="Ray is in the dev extra (pip install -e '.[dev]')")
@@ -61,9 +61,9 @@ def _descendants_named(word: str) -> list[int]:
 
 def test_two_ray_workers_give_the_local_files(root, tmp_path):
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    run("csrt", "tnl2k", root=root, sequences=NAMES, mode="bb", out=local, progress=False)
-    summary = run("csrt", "tnl2k", root=root, sequences=NAMES, mode="bb", out=distributed, workers=2,
-                  progress=False, executor="ray")
+    run(RunRequest("csrt", "tnl2k", root=root, sequences=NAMES, mode="bb", out=local, quiet=True))
+    summary = run(RunRequest("csrt", "tnl2k", root=root, sequences=NAMES, mode="bb", out=distributed, workers=2,
+                             quiet=True, executor="ray"))
     assert summary.ok and sorted(summary.done) == NAMES
     for name in NAMES:
         assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes()
@@ -74,7 +74,7 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
     for i, name in enumerate(many):
         make_moving_square_sequence(root, name, n_frames=60, seed=20 + i, step=1)
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    run("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=local, progress=False)
+    run(RunRequest("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=local, quiet=True))
     killed: list[int] = []
 
     def kill_a_worker_once_one_sequence_is_done() -> None:
@@ -88,8 +88,8 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
     killer = threading.Thread(target=kill_a_worker_once_one_sequence_is_done)
     killer.start()
     try:
-        first = run("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=distributed, workers=2,
-                    progress=False, executor="ray")
+        first = run(RunRequest("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=distributed, workers=2,
+                               quiet=True, executor="ray"))
         died = False
     except NlbenchError as exc:
         assert "run the same command again" in str(exc)
@@ -98,8 +98,8 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
     assert killed, "no Ray worker was found to kill"
     if not died:  # the killed worker's sequence may have been its last one: then the run could finish anyway
         assert first is not None
-    again = run("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=distributed, workers=2,
-                progress=False, executor="ray")
+    again = run(RunRequest("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=distributed, workers=2,
+                           quiet=True, executor="ray"))
     assert again.ok
     for name in many:
         assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes(), name
@@ -108,9 +108,9 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
 def test_batched_ray_actor_matches_a_local_run(root, tmp_path):
     # one actor holding a batched jointnlt-tiny (num_gpus=0 on CPU: the per-GPU actor's CPU fallback)
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    run("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES[:3], mode="nl+bb", out=local, progress=False)
-    summary = run("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES[:3], mode="nl+bb", out=distributed,
-                  progress=False, executor="ray", batch_size=2)
+    run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES[:3], mode="nl+bb", out=local, quiet=True))
+    summary = run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES[:3], mode="nl+bb", out=distributed,
+                             quiet=True, executor="ray", batch_size=2))
     assert summary.ok and sorted(summary.done) == NAMES[:3]
     for name in NAMES[:3]:
         a = np.loadtxt(local / f"{name}.txt", delimiter="\t")

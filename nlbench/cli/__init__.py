@@ -17,6 +17,7 @@ import click
 from nlbench import __version__
 from nlbench.core.errors import NlbenchError, Terminated
 from nlbench.core.oserrors import storage_error
+from nlbench.cli.messages import terminal_messages
 
 #: Exit status after SIGTERM, as a shell reports a process the signal ended (128 + 15).
 SIGTERM_EXIT = 128 + signal.SIGTERM
@@ -32,7 +33,8 @@ class _Main(click.Group):
         in_main_thread = threading.current_thread() is threading.main_thread()  # signal() works only there
         previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
         try:
-            return super().invoke(ctx)
+            with terminal_messages():  # library log records as the verbs' notes
+                return super().invoke(ctx)
         except NlbenchError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from nlbench.cli import register
 from nlbench.core.errors import NlbenchError
+
+
+def split_names(text: str | None) -> tuple[str, ...] | None:
+    """``--sequences a,b,c`` -> ("a", "b", "c"); None when not given."""
+    names = tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()
+    return names or None
 
 
 def parse_value(text: str) -> Any:
@@ -55,20 +62,20 @@ def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
 @click.command("run")
 @click.option("--tracker", "-t", required=True, help="Registered tracker (see 'nlbench trackers'), or GROUNDER+TRACKER.")
 @click.option("--dataset", "-d", required=True, help="Registered dataset (see 'nlbench datasets').")
-@click.option("--root", type=click.Path(file_okay=False), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
 @click.option("--split", help="Dataset split (default: the dataset's test split).")
 @click.option("--sequences", help="Comma-separated sequence names (default: the whole split).")
 @click.option("--mode", type=click.Choice(["nl", "nl+bb", "bb"], case_sensitive=False), help="Initialisation: sentence, sentence+box, or box.")
 @click.option("--checkpoint", "-c", multiple=True, help="Weights file; for GROUNDER+TRACKER use grounder=PATH / tracker=PATH.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-@click.option("--out", type=click.Path(file_okay=False), help="Output folder (default results/raw/<dataset>/<tracker>-<mode>/).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default results/raw/<dataset>/<tracker>-<mode>/).")
 @click.option("--workers", default=1, show_default=True, help="Parallel processes, one tracker each.")
 @click.option("--shard", help="Run only shard k of n (k/n, numbered from 1), e.g. $SLURM_ARRAY_TASK_ID/8.")
 @click.option("--option", "-o", "option_pairs", multiple=True, help="Tracker option KEY=VALUE (e.g. verbatim_text=true); prefix grounder./tracker. for a part.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: a process pool; ray: actors on a Ray cluster (pip install 'nlbench[ray]').")
 @click.option("--ray-address", help="Ray cluster address (default: start or join a local Ray).")
-@click.option("--sentences", "sentence_file", type=click.Path(dir_okay=False),
+@click.option("--sentences", "sentence_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Sentence file replacing the dataset's sentences: CSV 'sequence,sentence' or JSON {sequence: sentence}.")
 @click.option("--batch-size", "-b", "batch_size",
               help="Sequences advanced together by one batched tracker (default 1 on CPU, 32 with --device cuda); "
@@ -97,28 +104,15 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
                   --out results/raw/synth/jointnlt-tiny-nl-distractor
       nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --batch-size 16
     """
-    from nlbench.run.runner import run
+    from nlbench.run.runner import RunRequest, parse_batch_size, run
 
-    names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
-    summary = run(
-        tracker=tracker,
-        dataset=dataset,
-        root=root,
-        split=split,
-        sequences=names,
-        mode=mode,
-        checkpoint=parse_checkpoints(checkpoint),
-        device=device,
-        out=out,
-        workers=workers,
-        shard=shard,
-        options=parse_options(option_pairs),
-        progress=not quiet,
-        executor=executor,
-        ray_address=ray_address,
-        sentences=sentence_file,
-        batch_size=batch_size,
+    request = RunRequest(
+        tracker=tracker, dataset=dataset, root=root, split=split, sequences=split_names(sequences), mode=mode,
+        checkpoint=parse_checkpoints(checkpoint), device=device, out=out, workers=workers,
+        batch_size=parse_batch_size(batch_size), sentences=sentence_file, options=parse_options(option_pairs),
+        shard=shard, executor=executor, ray_address=ray_address, quiet=quiet,
     )
+    summary = run(request)
     click.echo(
         f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "
         f"{len(summary.failed)} failed -> {summary.out_dir}"

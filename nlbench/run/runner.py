@@ -11,9 +11,10 @@ with its error and the run goes on.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,6 +24,7 @@ from tqdm.auto import tqdm
 from nlbench.datasets import load_sequences
 from nlbench.datasets.base import require_frames
 from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.core.request import Request, option
 from nlbench.run.executors.batched import build_batched_tracker, run_batched
 from nlbench.run.executors.job import Job, Outcome, Throughput
 from nlbench.run.executors.local import run_batched_pool, run_process_pool, run_sequential
@@ -44,7 +46,65 @@ from nlbench.core.types import MODES, Sequence, TrackerPlugin
 
 EXECUTORS = ("local", "ray")
 
-__all__ = ["RunPlan", "RunSummary", "plan_run", "run", "read_frame", "track_sequence", "parse_shard", "select_shard"]
+__all__ = ["RunPlan", "RunRequest", "RunSummary", "plan_run", "run", "read_frame", "track_sequence", "parse_shard",
+           "select_shard"]
+
+log = logging.getLogger(__name__)
+
+
+def _normalise(request: Request, paths: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> None:
+    """Paths as ``Path`` and name lists as tuples (None stays None) in a frozen request."""
+    for name in paths:
+        value = getattr(request, name)
+        if value is not None and not isinstance(value, Path):
+            object.__setattr__(request, name, Path(value))
+    for name in names:
+        value = getattr(request, name)
+        if value is not None and not isinstance(value, tuple):
+            object.__setattr__(request, name, tuple(value))
+
+
+def _comma_list(flag: str) -> Any:
+    """``--sequences a,b,c``: one word for the tuple."""
+    return lambda names: [flag, ",".join(names)]
+
+
+@dataclass(frozen=True)
+class RunRequest(Request):
+    """``nlbench run``: run ``tracker`` over ``dataset`` and write raw results (see ``nlbench run --help``).
+
+    ``checkpoint`` is a path or, for a composed ``GROUNDER+TRACKER``, ``{"grounder": path, "tracker": path}``;
+    ``sentences`` a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's;
+    ``batch_size`` None is the device's default (1 on CPU, 32 on CUDA).
+
+        >>> RunRequest("static", "synth", mode="bb", sequences=("a", "b"), options={"note": True}).to_argv()
+        ['run', '--tracker', 'static', '--dataset', 'synth', '--sequences', 'a,b', '--mode', 'bb', '--workers', '1', \
+'--option', 'note=true']
+    """
+
+    verb = ("run",)
+    tracker: str = option("--tracker")
+    dataset: str = option("--dataset")
+    root: Path | None = option("--root", default=None)
+    split: str | None = option("--split", default=None)
+    sequences: tuple[str, ...] | None = option("--sequences", default=None, render=_comma_list("--sequences"))
+    mode: str | None = option("--mode", default=None)
+    checkpoint: str | Path | Mapping[str, str] | None = option("--checkpoint", default=None)
+    device: str = option("--device", default="cpu")
+    out: Path | None = option("--out", default=None)
+    workers: int = option("--workers", default=1, always=True)
+    batch_size: int | None = option("--batch-size", default=None)
+    sentences: Path | None = option("--sentences", default=None)
+    options: Mapping[str, Any] = option("--option", default_factory=dict)
+    shard: str | None = option("--shard", default=None)
+    executor: str = option("--executor", default="local")
+    ray_address: str | None = option("--ray-address", default=None)
+    quiet: bool = option("--quiet", default=False)
+
+    def __post_init__(self) -> None:
+        # one spelling per value, so that a request equals the one its command line parses into
+        _normalise(self, paths=("root", "out", "sentences"), names=("sequences",))
+        object.__setattr__(self, "options", dict(self.options))
 
 
 @dataclass
@@ -145,6 +205,15 @@ def default_out_dir(dataset: str, tracker: str, mode: str) -> Path:
     return Path("results") / "raw" / dataset / f"{tracker}-{mode}"
 
 
+def _checkpoint_value(checkpoint: str | Path | Mapping[str, str] | None) -> str | dict[str, str] | None:
+    """A request's checkpoint as the trackers take it: a path string, or {role: path string}."""
+    if checkpoint is None:
+        return None
+    if isinstance(checkpoint, Mapping):
+        return {role: str(path) for role, path in checkpoint.items()}
+    return str(checkpoint)
+
+
 def _checkpoint_roles(checkpoint: str | dict[str, str] | None) -> dict[str, str]:
     if checkpoint is None:
         return {}
@@ -178,35 +247,21 @@ class RunPlan:
                    device=self.device, options=self.options, progress=progress)
 
 
-def plan_run(
-    tracker: str,
-    dataset: str,
-    root: str | os.PathLike | None = None,
-    split: str | None = None,
-    sequences: list[str] | None = None,
-    mode: str | None = None,
-    checkpoint: str | dict[str, str] | None = None,
-    device: str = "cpu",
-    out: str | os.PathLike | None = None,
-    shard: str | None = None,
-    options: dict[str, Any] | None = None,
-    sentences: str | os.PathLike | None = None,
-) -> RunPlan:
-    """Resolve the tracker, mode and sequences, build the manifest, and find what an earlier run finished.
-
-    ``sentences``: a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's.
-    """
-    plugin = get_tracker(tracker)
-    mode = resolve_mode(plugin, mode)
-    split = split or get_dataset(dataset).default_split
-    sentence_file = read_sentence_file(sentences) if sentences is not None else None
-    selected = load_sequences(dataset, root, split, sequences)
+def plan_run(request: RunRequest) -> RunPlan:
+    """Resolve the tracker, mode and sequences, build the manifest, and find what an earlier run finished."""
+    dataset, root, checkpoint, device = request.dataset, request.root, _checkpoint_value(request.checkpoint), request.device
+    plugin = get_tracker(request.tracker)
+    mode = resolve_mode(plugin, request.mode)
+    split = request.split or get_dataset(dataset).default_split
+    sentence_file = read_sentence_file(request.sentences) if request.sentences is not None else None
+    names = list(request.sequences) if request.sequences else None
+    selected = load_sequences(dataset, root, split, names)
     if sentence_file:
         check_sentence_names(sentence_file, dataset, root, split, selected)
         selected = apply_sentences(selected, sentence_file.sentences)
-    todo = select_shard(selected, parse_shard(shard))
-    out_dir = Path(out) if out else default_out_dir(dataset, plugin.name, mode)
-    options = dict(options or {})
+    todo = select_shard(selected, parse_shard(request.shard))
+    out_dir = Path(request.out) if request.out else default_out_dir(dataset, plugin.name, mode)
+    options = dict(request.options)
 
     roles = _checkpoint_roles(checkpoint)
     for role, path in roles.items():
@@ -226,6 +281,7 @@ def plan_run(
         sentence_file_sha256=sentence_file.sha256 if sentence_file else None,
         sentences={seq.name: seq.language for seq in todo},
         device=device,
+        command=request.shell_line(),
     )
     check_resumable(out_dir, manifest)
     done_before = [seq for seq in todo if result_paths(out_dir, seq.name)["boxes"].is_file()]
@@ -242,41 +298,29 @@ def record_unrecorded(plan: RunPlan) -> None:
             record_sequence(plan.out_dir, seq.name, {"status": "done", "frames": len(seq), "seconds": None})
 
 
-def run(
-    tracker: str,
-    dataset: str,
-    root: str | os.PathLike | None = None,
-    split: str | None = None,
-    sequences: list[str] | None = None,
-    mode: str | None = None,
-    checkpoint: str | dict[str, str] | None = None,
-    device: str = "cpu",
-    out: str | os.PathLike | None = None,
-    workers: int = 1,
-    shard: str | None = None,
-    options: dict[str, Any] | None = None,
-    progress: bool = True,
-    executor: str = "local",
-    ray_address: str | None = None,
-    batch_size: int | None = None,
-    sentences: str | os.PathLike | None = None,
-) -> RunSummary:
-    """Run ``tracker`` on ``dataset`` and write results; see ``nlbench run --help``.
+def run(request: RunRequest) -> RunSummary:
+    """Run a tracker over a dataset and write its raw results; what ran, what was done before, what failed.
 
-    ``sentences``: a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's.
+    The result folder is resumable: a second call with the same request runs nothing.
+
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp()) / "static-bb"
+        >>> request = RunRequest("static", "synth", mode="bb", sequences=("synth_test_0001",), out=out, quiet=True)
+        >>> run(request).done, run(request).skipped
+        (['synth_test_0001'], ['synth_test_0001'])
     """
-    batch_size = resolve_batch_size(batch_size, device)
+    batch_size = resolve_batch_size(request.batch_size, request.device)
+    executor, workers, progress = request.executor, request.workers, not request.quiet
     if executor not in EXECUTORS:
         raise NlbenchError(f"unknown executor '{executor}'; choose {' or '.join(EXECUTORS)}")
-    plan = plan_run(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, shard, options, sentences)
+    plan = plan_run(request)
     summary = RunSummary(out_dir=plan.out_dir, skipped=list(plan.skipped))
     record_unrecorded(plan)
     if not plan.pending:
         return summary
-    require_frames(dataset, plan.pending)  # one clear error before building, not one failure per sequence
+    require_frames(plan.dataset, plan.pending)  # one clear error before building, not one failure per sequence
     if batch_size > 1 and plan.plugin.build_batched is None:
-        print(f"note: {plan.plugin.name} cannot batch sequences; running them one at a time (--batch-size ignored)",
-              file=sys.stderr)
+        log.warning("%s cannot batch sequences; running them one at a time (--batch-size ignored)", plan.plugin.name)
         batch_size = 1
     workers = max(1, min(workers, len(plan.pending)))
     job = plan.job(progress=progress)
@@ -293,7 +337,7 @@ def run(
     throughput = Throughput(batch_size=batch_size, frame_wait_seconds=None)
     begin = time.perf_counter()
     if executor == "ray":
-        outcomes = run_on_ray(job, plan.pending, workers, ray_address, batch_size)
+        outcomes = run_on_ray(job, plan.pending, workers, request.ray_address, batch_size)
     elif batched_tracker is not None:
         throughput.frame_wait_seconds = 0.0
         outcomes = run_batched(job, plan.pending, batch_size, throughput, tracker=batched_tracker)
@@ -317,10 +361,10 @@ DEFAULT_BATCH_SIZE_CPU = 1
 DEFAULT_BATCH_SIZE_CUDA = 32
 
 
-def resolve_batch_size(batch_size: Any, device: str) -> int:
-    """``None`` -> the device's default; anything but a positive integer is one clear error."""
+def parse_batch_size(batch_size: Any) -> int | None:
+    """``--batch-size`` as typed (None: not given); anything but a positive integer is one clear error."""
     if batch_size is None:
-        return DEFAULT_BATCH_SIZE_CUDA if str(device).startswith("cuda") else DEFAULT_BATCH_SIZE_CPU
+        return None
     if isinstance(batch_size, str):
         try:
             batch_size = int(batch_size.strip())
@@ -329,6 +373,14 @@ def resolve_batch_size(batch_size: Any, device: str) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise NlbenchError(f"--batch-size must be a positive integer, not {batch_size!r}")
     return batch_size
+
+
+def resolve_batch_size(batch_size: Any, device: str) -> int:
+    """``None`` -> the device's default; anything but a positive integer is one clear error."""
+    checked = parse_batch_size(batch_size)
+    if checked is None:
+        return DEFAULT_BATCH_SIZE_CUDA if str(device).startswith("cuda") else DEFAULT_BATCH_SIZE_CPU
+    return checked
 
 
 def _record_outcomes(plan: RunPlan, summary: RunSummary, outcomes: Iterator[Outcome], progress: bool,
