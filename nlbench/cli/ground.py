@@ -16,13 +16,13 @@ from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 @click.option("--dataset", "-d", default=DEFAULT_GROUNDING_DATASET, show_default=True,
               help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`).")
 @click.option("--root", type=FOLDER, help="Dataset root (else NLBENCH_<NAME>_ROOT or the config file).")
-@click.option("--split-by", type=click.Choice(["google", "umd"]), default="google", show_default=True, help="Partition of the refs, for loaders that take split_by.")
+@click.option("--split-by", type=click.Choice(["google", "umd"]), default=None, show_default="google", help="Partition of the refs, for loaders that take split_by.")
 @click.option("--split", default=None, help="Split (default: the dataset's default; e.g. val, or test with --split-by umd).")
-@click.option("--unit", type=click.Choice(["ref", "expression"]), default="ref", show_default=True,
+@click.option("--unit", type=click.Choice(["ref", "expression"]), default=None, show_default="ref",
               help="ref: one sample per object, its last sentence (JointNLT); expression: every sentence.")  # fmt: skip
 @click.option("--rule", type=click.Choice(["jointnlt", "standard"]), default="jointnlt", show_default=True,
               help="jointnlt: IoU > t, no clipping; standard: IoU >= t, prediction clipped to the image.")  # fmt: skip
-@click.option("--checkpoint", "-c", metavar="PATH", help="Grounder weights.")
+@click.option("--checkpoint", "-c", metavar="PATH", type=click.Path(path_type=Path), help="Grounder weights.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--limit", type=int, metavar="N", help="Only the first N samples (a quick check; not a benchmark number).")
 @click.option("--predictions", type=OUT_FILE,
@@ -37,11 +37,11 @@ def ground_cmd(
     grounder: str | None,
     dataset: str,
     root: Path | None,
-    split_by: str,
+    split_by: str | None,
     split: str | None,
-    unit: str,
+    unit: str | None,
     rule: str,
-    checkpoint: str | None,
+    checkpoint: Path | None,
     device: str,
     limit: int | None,
     predictions: Path | None,
@@ -64,33 +64,18 @@ def ground_cmd(
                      --root /data/coco --split-by umd --split test --unit expression --rule standard
       nlbench ground --rescore results/grounding/refcocog/jointnlt-google-val-ref.csv --rule standard
     """
-    from nlbench.eval.grounding import score_records
-    from nlbench.run.grounding import run_grounding
-    from nlbench.store.grounding import load_predictions
-    from nlbench.core.io import atomic_write_json
+    from nlbench.run.grounding import GroundRequest, ground
+    from nlbench.run.runner import parse_batch_size
 
-    if rescore is not None:
-        result = score_records(load_predictions(rescore), rule)
-        saved = rescore
-    else:
-        if not grounder:
-            raise click.UsageError("give --grounder NAME (or --rescore PRED.csv to score saved predictions)")
-        result, saved = run_grounding(
-            grounder, dataset, root, split, split_by, unit, rule, checkpoint, device, limit, predictions, not quiet,
-            batch_size=batch_size,
-        )
-        click.echo(f"predictions: {saved}")
-    if json_out is not None:
-        from nlbench.eval.provenance import grounding_provenance
-        from nlbench.core.registry import get_tracker
-
-        weights = checkpoint if checkpoint or grounder is None else get_tracker(grounder).default_checkpoint
-        provenance = grounding_provenance(load_predictions(saved), rule, grounder, weights)
-    click.echo(result.summary())
-    if json_out is not None:
-        # grounder and dataset are recorded so reports can label the numbers (a rescore knows neither)
-        labels = {} if rescore is not None else {"grounder": grounder, "dataset": dataset}
-        atomic_write_json(json_out, {**labels, **result.to_dict(), "predictions": str(saved), "provenance": provenance})
-
+    if rescore is None and not grounder:
+        raise click.UsageError("give --grounder NAME (or --rescore PRED.csv to score saved predictions)")
+    summary = ground(GroundRequest(
+        grounder=grounder, dataset=dataset, root=root, split_by=split_by, split=split, unit=unit, rule=rule,
+        checkpoint=checkpoint, device=device, limit=limit, batch_size=parse_batch_size(batch_size),
+        predictions=predictions, json_out=json_out, rescore=rescore, quiet=quiet,
+    ))
+    if not summary.rescored:
+        click.echo(f"predictions: {summary.predictions}")
+    click.echo(summary.result.summary())
 
 register(ground_cmd)

@@ -57,9 +57,12 @@ def command_line() -> str:
 
 
 def grounding_provenance(
-    records: Iterable[Any], rule: str, grounder: str | None = None, checkpoint: Any = None
+    records: Iterable[Any], rule: str, grounder: str | None = None, checkpoint: Any = None, command: str | None = None
 ) -> dict[str, Any]:
-    """Provenance of a grounding score: version, the rule's values, the samples' digest, grounder and weights."""
+    """Provenance of a grounding score: version, the rule's values, the samples' digest, grounder and weights.
+
+    ``command``: the command line that grounded them (the request's; default this process's).
+    """
     from nlbench.eval.grounding import rule_values
     from nlbench.store.manifest import sha256_file
 
@@ -71,6 +74,6 @@ def grounding_provenance(
             "tracker": grounder,
             "mode": "grounding",
             "checkpoint_sha256": {role: sha256_file(p) for role, p in paths.items() if p and Path(p).is_file()},
-            "command": command_line(),
+            "command": command if command is not None else command_line(),
         }
     return {"nlbench": tool_version(), "rule": rule_values(rule), "samples": sequence_digest(keys), "run": run}

@@ -6,18 +6,65 @@ The metric is :mod:`nlbench.eval.grounding`; the predictions file is :mod:`nlben
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from typing import Sequence as Seq
 
 import numpy as np
 
-from nlbench.core.errors import DatasetError
-from nlbench.eval.grounding import GroundingResult, check_rule, common_value, infer_unit, score_records
-from nlbench.store.grounding import save_predictions
+from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.core.request import Request, option
 from nlbench.core.types import GroundingRecord, GroundingSample
+from nlbench.datasets import DEFAULT_GROUNDING_DATASET
+from nlbench.eval.grounding import GroundingResult, check_rule, common_value, infer_unit, score_records
+from nlbench.store.grounding import load_predictions, save_predictions
 
-__all__ = ["default_predictions_path", "ground_samples", "load_grounding_samples", "run_grounding"]
+__all__ = ["GroundRequest", "GroundSummary", "default_predictions_path", "ground", "ground_samples",
+           "load_grounding_samples"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GroundRequest(Request):
+    """``nlbench ground``: ground every sample of a split once, save the predictions, score them.
+
+    ``split_by`` and ``unit`` None: the loader's own default (passed only to loaders that take them);
+    ``batch_size`` None: the device's default; ``rescore``: score a saved predictions file instead (no model).
+
+        >>> GroundRequest("jointnlt-tiny", "synth", split="test", batch_size=16, quiet=True).to_argv()
+        ['ground', '--grounder', 'jointnlt-tiny', '--dataset', 'synth', '--split', 'test', '--batch-size', '16', \
+'--quiet']
+    """
+
+    verb = ("ground",)
+    grounder: str | None = option("--grounder", default=None)
+    dataset: str = option("--dataset", default=DEFAULT_GROUNDING_DATASET, always=True)
+    root: Path | None = option("--root", default=None)
+    split_by: str | None = option("--split-by", default=None)
+    split: str | None = option("--split", default=None)
+    unit: str | None = option("--unit", default=None)
+    rule: str = option("--rule", default="jointnlt")
+    checkpoint: Path | None = option("--checkpoint", default=None)
+    device: str = option("--device", default="cpu")
+    limit: int | None = option("--limit", default=None)
+    batch_size: int | None = option("--batch-size", default=None)
+    predictions: Path | None = option("--predictions", default=None)
+    json_out: Path | None = option("--json", default=None)
+    rescore: Path | None = option("--rescore", default=None)
+    quiet: bool = option("--quiet", default=False)
+
+
+@dataclass(frozen=True)
+class GroundSummary:
+    """What ``nlbench ground`` measured, and where the predictions (and the JSON, if asked) are."""
+
+    result: GroundingResult
+    predictions: Path
+    json_out: Path | None = None
+    rescored: bool = False  # the predictions were read back, not made by a model
 
 
 def _read_rgb(sample: GroundingSample, index: int) -> np.ndarray:
@@ -69,11 +116,13 @@ def ground_samples(
 
 
 def load_grounding_samples(
-    dataset: str, root: str | Path | None = None, split: str | None = None, split_by: str | None = None, unit: str = "ref"
+    dataset: str, root: str | Path | None = None, split: str | None = None, split_by: str | None = None,
+    unit: str | None = None,
 ) -> tuple[list[GroundingSample], str]:
     """(samples, unit) of a registered dataset: a ``kind="grounding"`` plugin, or one with ``load_grounding``.
 
-    ``unit`` is passed to loaders that take it (RefCOCOg); for the others it is inferred from the samples.
+    ``split_by`` and ``unit`` are passed to loaders that take them when given (None: the loader's default);
+    the unit returned is the one the samples have.
     """
     from nlbench.core.config import resolve_root
     from nlbench.core.registry import get_dataset
@@ -81,9 +130,9 @@ def load_grounding_samples(
     plugin = get_dataset(dataset)
     path = resolve_root(plugin, root)
     if plugin.kind == "grounding":
-        extra = {k: v for k, v in (("split_by", split_by), ("unit", unit)) if k in plugin.load_options}
+        extra = {k: v for k, v in (("split_by", split_by), ("unit", unit)) if k in plugin.load_options and v is not None}
         samples = list(plugin.load(path, split or plugin.default_split, **extra))
-        return samples, unit if "unit" in plugin.load_options else infer_unit(samples)
+        return samples, unit if unit is not None and "unit" in plugin.load_options else infer_unit(samples)
     if plugin.load_grounding is not None:
         samples = list(plugin.load_grounding(path, split or plugin.default_split))
         return samples, infer_unit(samples)
@@ -95,48 +144,68 @@ def default_predictions_path(dataset: str, grounder: str, samples: Seq[Grounding
     return Path("results") / "grounding" / dataset / f"{grounder}-{split}-{unit}.csv"
 
 
-def run_grounding(
-    grounder: str,
-    dataset: str = "refcocog",
-    root: str | Path | None = None,
-    split: str | None = None,
-    split_by: str | None = None,
-    unit: str = "ref",
-    rule: str = "jointnlt",
-    checkpoint: Any = None,
-    device: str = "cpu",
-    limit: int | None = None,
-    predictions: str | Path | None = None,
-    progress: bool = True,
-    batch_size: Any = None,
-) -> tuple[GroundingResult, Path]:
-    """Ground every sample of a split with a registered grounder, save the predictions, score them.
+def ground(request: GroundRequest) -> GroundSummary:
+    """Ground a split with a registered grounder (or rescore saved predictions), save and score them.
 
-    ``batch_size``: samples per batched call (default 1 on CPU, 32 on CUDA, as ``nlbench run``); a grounder without
-    ``ground_many`` says so and grounds one sample at a time. Returns the result and the predictions file
-    (``predictions`` or ``results/grounding/<dataset>/<grounder>-<split>-<unit>.csv``).
+    The predictions go to ``request.predictions`` or ``results/grounding/<dataset>/<grounder>-<split>-<unit>.csv``;
+    with ``json_out`` the result is also written as JSON, with its grounder, dataset and provenance.
+
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> summary = ground(GroundRequest("jointnlt-tiny", "synth", split="test", limit=4,
+        ...                                predictions=folder / "p.csv", quiet=True))
+        >>> summary.result.denominator, summary.predictions == folder / "p.csv"
+        (4, True)
     """
-    import sys
+    check_rule(request.rule)
+    if request.rescore is not None:
+        records = load_predictions(request.rescore)
+        summary = GroundSummary(score_records(records, request.rule), request.rescore, request.json_out, rescored=True)
+    else:
+        if not request.grounder:
+            raise NlbenchError("give --grounder NAME (or --rescore PRED.csv to score saved predictions)")
+        records, path = _ground_split(request)
+        summary = GroundSummary(score_records(records, request.rule), path, request.json_out)
+    if request.json_out is not None:
+        _write_json(request, summary)
+    return summary
 
+
+def _ground_split(request: GroundRequest) -> tuple[list[GroundingRecord], Path]:
     from nlbench.core.errors import PluginError
     from nlbench.core.registry import get_tracker
     from nlbench.run.runner import resolve_batch_size
 
-    check_rule(rule)
-    batch_size = resolve_batch_size(batch_size, device)
+    grounder, dataset = request.grounder, request.dataset
+    batch_size = resolve_batch_size(request.batch_size, request.device)
     plugin = get_tracker(grounder)
     if not plugin.grounder:
         raise PluginError(f"tracker '{grounder}' is not a grounder (it cannot ground a sentence in an image)")
-    samples, unit_used = load_grounding_samples(dataset, root, split, split_by, unit)
-    if limit is not None:
-        samples = samples[: max(0, int(limit))]
+    samples, unit_used = load_grounding_samples(dataset, request.root, request.split, request.split_by, request.unit)
+    if request.limit is not None:
+        samples = samples[: max(0, int(request.limit))]
     if not samples:
         raise DatasetError(f"dataset '{dataset}': the split has no grounding samples")
-    model = plugin.build(checkpoint=checkpoint, device=device)
+    checkpoint = str(request.checkpoint) if request.checkpoint is not None else None
+    model = plugin.build(checkpoint=checkpoint, device=request.device)
     if batch_size > 1 and not hasattr(model, "ground_many"):
-        print(f"note: {grounder} cannot ground samples in batches; grounding them one at a time (--batch-size ignored)",
-              file=sys.stderr)
-    records = ground_samples(model, samples, progress=progress, unit=unit_used, batch_size=batch_size)
-    path = Path(predictions) if predictions is not None else default_predictions_path(dataset, grounder, samples, unit_used)
+        log.warning("%s cannot ground samples in batches; grounding them one at a time (--batch-size ignored)", grounder)
+    records = ground_samples(model, samples, progress=not request.quiet, unit=unit_used, batch_size=batch_size)
+    path = request.predictions or default_predictions_path(dataset, grounder, samples, unit_used)
     save_predictions(path, records)
-    return score_records(records, rule), path
+    return records, path
+
+
+def _write_json(request: GroundRequest, summary: GroundSummary) -> None:
+    from nlbench.core.io import atomic_write_json
+    from nlbench.core.registry import get_tracker
+    from nlbench.eval.provenance import grounding_provenance
+
+    grounder, checkpoint = request.grounder, request.checkpoint
+    weights = checkpoint if checkpoint or grounder is None else get_tracker(grounder).default_checkpoint
+    provenance = grounding_provenance(load_predictions(summary.predictions), request.rule, grounder, weights,
+                                      command=request.shell_line())
+    # grounder and dataset are recorded so reports can label the numbers (a rescore knows neither)
+    labels = {} if summary.rescored else {"grounder": grounder, "dataset": request.dataset}
+    atomic_write_json(request.json_out, {**labels, **summary.result.to_dict(), "predictions": str(summary.predictions),
+                                         "provenance": provenance})
