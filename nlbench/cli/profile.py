@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from nlbench.cli import register
@@ -17,9 +19,10 @@ from nlbench.cli import register
 @click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True,
               help="Untimed iterations before timing.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random profiling inputs.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write the profile JSON here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the profile JSON here.")
 def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, warmup: int, seed: int,
-                json_out: str | None) -> None:
+                json_out: Path | None) -> None:
     """Profile a tracker per phase (grounding, tracking), beside the paper's Table 2.
 
     \b
@@ -33,29 +36,13 @@ def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, war
       nlbench profile --tracker jointnlt --iterations 5
       nlbench profile --tracker vltvg+stark-st101 --device cuda --iterations 200 --json st101.json
     """
-    from nlbench.core.errors import PluginError
-    from nlbench.core.io import atomic_write_json
-    from nlbench.profile.profiler import profile
+    from nlbench.profile.stage import ProfileRequest, profile_tracker
     from nlbench.profile.table import format_table
-    from nlbench.core.registry import get_tracker
 
-    plugin = get_tracker(tracker_name)
-    if plugin.profile is None:
-        raise PluginError(f"tracker '{tracker_name}' does not describe how to profile it (no profile= in its plugin)")
-    spec = plugin.profile(seed=seed)
-    result = profile(
-        spec,
-        device=device,
-        dtype=dtype,
-        iterations=iterations,
-        warmup=warmup,
-        tracker=tracker_name,
-        progress=lambda phase: click.echo(f"profiling {tracker_name}: {phase} ...", err=True),
-    )
+    result = profile_tracker(ProfileRequest(tracker=tracker_name, iterations=iterations, warmup=warmup, device=device,
+                                            dtype=dtype, seed=seed, json_out=json_out))
     click.echo(format_table(result))
     if json_out:
-        atomic_write_json(json_out, result.as_json())
         click.echo(f"wrote {json_out}")
-
 
 register(profile_cmd)

@@ -8,6 +8,7 @@ always counted in fp32.
 
 from __future__ import annotations
 
+import logging
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,6 +24,8 @@ from nlbench.profile.latency import LatencyStats, measure_latency
 from nlbench.profile.macs import MacsCount, count_macs
 from nlbench.profile.params import count_parameters, parameter_components
 from nlbench.profile.spec import PaperFigures, PhaseSpec, ProfileSpec
+
+log = logging.getLogger(__name__)
 
 DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
@@ -159,12 +162,11 @@ def profile(
     iterations: int = 20,
     warmup: int = 5,
     tracker: str | None = None,
-    progress: Callable[[str], None] | None = None,
 ) -> ProfileResult:
     """Profile every phase of ``spec``; models are moved to ``device`` and put in eval mode.
 
     Timing runs in eval mode (the original scripts timed in train mode by accident, jointnlt-spec §5;
-    that is not reproduced). ``progress`` is told the phase name before each phase.
+    that is not reproduced). Each phase is announced on the ``nlbench.profile`` logger before it runs.
     """
     if dtype not in DTYPES:
         raise NlbenchError(f"unknown dtype '{dtype}': use one of {', '.join(DTYPES)}")
@@ -174,8 +176,7 @@ def profile(
 
     phases: dict[str, PhaseResult] = {}
     for name, phase in spec.phases.items():
-        if progress is not None:
-            progress(name)
+        log.info("profiling %s: %s ...", tracker or spec.name, name)
         phases[name] = profile_phase(
             phase,
             spec.models[phase.model_name],
