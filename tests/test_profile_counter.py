@@ -11,11 +11,12 @@ from torch import nn
 
 from nlbench.profile.flops import count_flops
 from nlbench.profile.latency import measure_latency, summarize
-from nlbench.profile.macs import STARK_RULES, count_macs
+from nlbench.profile.macs import count_macs
 from nlbench.profile.params import count_parameters, parameter_components
 from nlbench.profile.profiler import profile
 from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec, compose
 from nlbench.profile.table import format_table
+from nlbench_trackers.stark.profiling import STARK_RULES
 
 
 class _LinearSubclass(nn.Linear):

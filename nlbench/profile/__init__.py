@@ -5,12 +5,12 @@ Plugins describe their phases with :class:`~nlbench.profile.spec.ProfileSpec` (`
 the Table-2-like text and ``ProfileResult.as_json()`` the JSON that ``nlbench profile --json`` writes.
 """
 
-from nlbench.profile.macs import THOP_0_0_31_RULES, STARK_RULES, MacsCount, count_macs
+from nlbench.profile.macs import THOP_0_0_31_RULES, MacRule, MacsCount, count_macs
 from nlbench.profile.spec import CountPass, PaperFigures, PhaseSpec, ProfileSpec, compose
 
 __all__ = [
     "THOP_0_0_31_RULES",
-    "STARK_RULES",
+    "MacRule",
     "MacsCount",
     "count_macs",
     "CountPass",

@@ -8,8 +8,8 @@ package that no longer imports on Python >= 3.10.
 The rules, as that release applies them:
 
 * A forward hook is attached to every module whose **exact** type (``type(m) is ...``, not ``isinstance``)
-  has a rule; a per-repository ``rules`` mapping overrides or extends the defaults (STARK's
-  ``nn.MultiheadAttention`` rule). Subclasses do not count: ``nn.MultiheadAttention.out_proj`` is a
+  has a rule; a per-repository ``rules`` mapping overrides or extends the defaults (a plugin passes its
+  repository's custom rules through its profile spec, ``CountPass.rules``). Subclasses do not count: ``nn.MultiheadAttention.out_proj`` is a
   ``NonDynamicallyQuantizableLinear`` and is never counted.
 * MACs accumulate over every call of a module; a module that never runs counts zero.
 * A module's parameters (recursively, all of them) count once, and only if the module ran.
@@ -136,24 +136,6 @@ THOP_0_0_31_RULES: Mapping[type, MacRule] = {
     nn.GRU: _recurrent_not_supported,
     nn.LSTM: _recurrent_not_supported,
 }
-
-
-def stark_mha_macs(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> int:
-    """STARK's custom ``nn.MultiheadAttention`` rule (``tracking/profile_model.py``, baselines-spec §7).
-
-    Q projection d_in·d·Lq·B + K and V projections 2·d_in·d·Lk·B + the two attention matmuls 2·Lq·Lk·d
-    (no batch factor); ``out_proj`` is not counted. Tensors are sequence-first ``(L, B, D)``.
-    """
-    names = ("query", "key", "value")
-    query, key = (args[i] if len(args) > i else kwargs[names[i]] for i in range(2))
-    lq, batch, d_in = query.shape
-    lk = key.shape[0]
-    d = module.embed_dim
-    return d_in * d * lq * batch + 2 * d_in * d * lk * batch + 2 * lq * lk * d
-
-
-#: The per-repository rule sets.
-STARK_RULES: Mapping[type, MacRule] = {nn.MultiheadAttention: stark_mha_macs}
 
 
 @dataclass

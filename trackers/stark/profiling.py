@@ -9,17 +9,35 @@ and excluded, as is the dynamic-template refresh (every 200 frames).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import torch
 from torch import nn
 
-from nlbench.profile.macs import STARK_RULES
+from nlbench.profile.macs import MacRule
 from nlbench.profile.spec import CountPass, ProfileSpec
 from nlbench_trackers.common.plugin import pick, variant_profile
 
 from .model import StarkConfig, StarkST
 from .variants import VARIANTS
+
+
+def stark_mha_macs(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> int:
+    """STARK's custom ``nn.MultiheadAttention`` rule (``tracking/profile_model.py``, baselines-spec §7).
+
+    Q projection d_in·d·Lq·B + K and V projections 2·d_in·d·Lk·B + the two attention matmuls 2·Lq·Lk·d
+    (no batch factor); ``out_proj`` is not counted. Tensors are sequence-first ``(L, B, D)``.
+    """
+    names = ("query", "key", "value")
+    query, key = (args[i] if len(args) > i else kwargs[names[i]] for i in range(2))
+    lq, batch, d_in = query.shape
+    lk = key.shape[0]
+    d = module.embed_dim
+    return d_in * d * lq * batch + 2 * d_in * d * lk * batch + 2 * lq * lk * d
+
+
+#: STARK's ``custom_ops`` for thop, by exact module type (the transformer count pass uses them).
+STARK_RULES: Mapping[type, MacRule] = {nn.MultiheadAttention: stark_mha_macs}
 
 
 def _image(g: torch.Generator, size: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
