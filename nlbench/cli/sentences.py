@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from nlbench.cli import register
@@ -9,12 +11,12 @@ from nlbench.cli import register
 
 @click.command("sentences")
 @click.option("--dataset", "-d", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
-@click.option("--root", type=click.Path(file_okay=False), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
 @click.option("--split", help="Dataset split (default: the dataset's test split).")
 @click.option("--variant", default="original", show_default=True,
               help="original (the dataset's sentences), or a variant the dataset generates (its plugin's "
                    "`variants`; the embedded benchmark: paraphrase, minimal, ambiguous, distractor, relational).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Sentence file to write: .json, else CSV.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Sentence file to write: .json, else CSV.")
 def sentences_cmd(dataset, root, split, variant, out) -> None:
     """Write a sentence file for 'nlbench run --sentences'.
 
@@ -26,11 +28,9 @@ def sentences_cmd(dataset, root, split, variant, out) -> None:
       nlbench sentences --dataset synth --variant distractor --out distractor.csv
       nlbench sentences --dataset tnl2k --root /data/TNL2K_test --out tnl2k-mine.csv
     """
-    from nlbench.run.sentences import dataset_sentences, write_sentence_file
+    from nlbench.run.sentences import SentencesRequest, write_sentences
 
-    sentences = dataset_sentences(dataset, root, split, variant)
-    path = write_sentence_file(out, sentences)
-    click.echo(f"{len(sentences)} sentence(s) ({dataset}, {variant}) -> {path}")
-
+    done = write_sentences(SentencesRequest(dataset=dataset, root=root, split=split, variant=variant, out=out))
+    click.echo(f"{done.count} sentence(s) ({done.dataset}, {done.variant}) -> {done.path}")
 
 register(sentences_cmd)
