@@ -111,11 +111,14 @@ class Protocol:
         return np.asarray(self.norm_thresholds, dtype=np.float64)
 
 
-JOINTNLT = Protocol(
+JOINTNLT_PROTOCOL = Protocol(
     name="jointnlt",
     description="JointNLT's bundled pytracking analysis (April 2020), which produced the paper's numbers",
     success_thresholds=_torch_arange_thresholds(),
 )
+
+#: The protocol every verb, function and experiment uses when none is named: the rules behind the paper's numbers.
+DEFAULT_PROTOCOL: str = JOINTNLT_PROTOCOL.name
 
 PYTRACKING = Protocol(
     name="pytracking",
@@ -188,7 +191,7 @@ OTB_MATLAB = Protocol(
     invalid_box_norm_precision="success",
 )
 
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (JOINTNLT, PYTRACKING, GOT10K, LASOT_MATLAB, TNL2K_MATLAB, OTB_MATLAB)}
+PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (JOINTNLT_PROTOCOL, PYTRACKING, GOT10K, LASOT_MATLAB, TNL2K_MATLAB, OTB_MATLAB)}
 
 
 def get_protocol(name: str | Protocol) -> Protocol:
