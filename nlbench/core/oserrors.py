@@ -58,8 +58,8 @@ def _advice(code: int | None, path: Path, needed: int | None) -> str:
         return f"{folder} is on a read-only file system; choose a writable folder"
     if code == errno.ENOENT:
         return "no such file or folder (a parent folder is missing, or the file was removed while nlbench ran); check the path and re-run"
-    if code == errno.ENOTDIR:
-        return "a part of the path is a file, not a folder; choose another path"
+    if code in (errno.ENOTDIR, errno.EEXIST):
+        return "a file is in the way where a folder is needed (not a folder); move it or choose another path"
     if code == errno.EISDIR:
         return "the path is a folder; give a file name"
     if code in (errno.EMFILE, errno.ENFILE):
