@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from nlbench.eval import load_evaluated
+from nlbench.eval.protocols import DEFAULT_PROTOCOL
 
 GT = [[10, 10, 20, 20]] * 4
 GOOD = "10\t10\t20\t20\n" * 4
@@ -106,9 +107,9 @@ def test_eval_stores_entries_for_the_leaderboard(setup):
     res = run("eval", "--dataset", "tnl2k", "--root", str(root), "--results", f"C={b}", "--sequences", "seqA",
               "--store", str(tmp_path / "elsewhere"))  # fmt: skip
     assert res.exit_code == 0
-    assert [e["name"] for e in load_evaluated("tnl2k", store=tmp_path / "elsewhere")] == ["C"]
+    assert [e["name"] for e in load_evaluated("tnl2k", DEFAULT_PROTOCOL, store=tmp_path / "elsewhere")] == ["C"]
     run("eval", "--dataset", "tnl2k", "--root", str(root), "--results", f"D={b}", "--sequences", "seqA", "--no-store")
-    assert "D" not in [e["name"] for e in load_evaluated("tnl2k")]
+    assert "D" not in [e["name"] for e in load_evaluated("tnl2k", DEFAULT_PROTOCOL)]
 
 
 BAD = {

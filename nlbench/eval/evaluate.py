@@ -28,7 +28,7 @@ from nlbench.eval.metrics import (
     batch_curves,
     sequence_curves,
 )
-from nlbench.eval.protocols import Protocol, get_protocol
+from nlbench.eval.protocols import DEFAULT_PROTOCOL, Protocol, get_protocol
 from nlbench.eval.provenance import protocol_rules, run_provenance, sequence_digest, tool_version
 from nlbench.eval.statistics import bootstrap_ci
 from nlbench.core.registry import find_dataset
@@ -386,7 +386,7 @@ def evaluate(
     sequences: SequenceOf[Sequence],
     results: Mapping[str, ResultSource],
     dataset: str,
-    protocol: str | Protocol = "jointnlt",
+    protocol: str | Protocol = DEFAULT_PROTOCOL,
     skip_missing: bool = False,
     strict: bool = False,
     bootstrap: bool = True,

@@ -51,13 +51,15 @@ __all__ = [
     "score_records",
 ]
 
-RULES = ("jointnlt", "standard")
+#: JointNLT's rule (IoU > t, the prediction as it is) and the standard one (IoU >= t, clipped to the image).
+JOINTNLT_RULE, STANDARD_RULE = RULES = ("jointnlt", "standard")
+DEFAULT_RULE = JOINTNLT_RULE
 UNITS = ("ref", "expression")
 THRESHOLDS = (0.25, 0.5, 0.75)
 
 _RULE_TEXT = {
-    "jointnlt": "jointnlt (IoU > t, prediction not clipped)",
-    "standard": "standard (IoU >= t, prediction clipped to the image)",
+    JOINTNLT_RULE: "jointnlt (IoU > t, prediction not clipped)",
+    STANDARD_RULE: "standard (IoU >= t, prediction clipped to the image)",
 }
 
 
@@ -111,7 +113,7 @@ class GroundingResult:
 
 
 def grounding_ious(
-    pred: np.ndarray, gt: np.ndarray, rule: str = "jointnlt", sizes: np.ndarray | None = None
+    pred: np.ndarray, gt: np.ndarray, rule: str = DEFAULT_RULE, sizes: np.ndarray | None = None
 ) -> np.ndarray:
     """Per-sample IoU of (N, 4) xywh predictions against (N, 4) xywh GT under ``rule``.
 
@@ -123,7 +125,7 @@ def grounding_ious(
     g = xywh_to_xyxy(np.asarray(gt, dtype=np.float64).reshape(-1, 4))
     if len(p) != len(g):
         raise EvaluationError(f"{len(p)} predictions for {len(g)} samples")
-    if rule == "standard":
+    if rule == STANDARD_RULE:
         if sizes is None or np.isnan(np.asarray(sizes, dtype=np.float64)).any():
             raise EvaluationError("the standard rule clips predictions to the image: every sample needs its width and height")
         wh = np.asarray(sizes, dtype=np.float64).reshape(-1, 2)
@@ -144,14 +146,14 @@ def rule_values(rule: str) -> dict[str, Any]:
     return {
         "name": rule,
         "text": _RULE_TEXT[rule],
-        "comparison": ">" if rule == "jointnlt" else ">=",
-        "clip_prediction_to_image": rule == "standard",
+        "comparison": ">" if rule == JOINTNLT_RULE else ">=",
+        "clip_prediction_to_image": rule == STANDARD_RULE,
         "thresholds": list(THRESHOLDS),
     }
 
 
 def _correct(ious: np.ndarray, threshold: float, rule: str) -> np.ndarray:
-    return ious > threshold if rule == "jointnlt" else ious >= threshold
+    return ious > threshold if rule == JOINTNLT_RULE else ious >= threshold
 
 
 def _score(ious: np.ndarray, rule: str, split: str, unit: str) -> GroundingResult:
@@ -188,7 +190,7 @@ def common_value(values: Iterable[str], what: str) -> str:
 def evaluate_grounding(
     samples: Seq[GroundingSample],
     predictions: np.ndarray | Seq[Seq[float]],
-    rule: str = "jointnlt",
+    rule: str = DEFAULT_RULE,
     unit: str | None = None,
 ) -> GroundingResult:
     """Score (N, 4) xywh ``predictions`` against ``samples`` (same order).
@@ -212,7 +214,7 @@ def make_records(samples: Seq[GroundingSample], predictions: np.ndarray, unit: s
     return [GroundingRecord.of(i, s, p, unit) for i, (s, p) in enumerate(zip(samples, predictions))]
 
 
-def score_records(records: Seq[GroundingRecord], rule: str = "jointnlt") -> GroundingResult:
+def score_records(records: Seq[GroundingRecord], rule: str = DEFAULT_RULE) -> GroundingResult:
     """Score saved (or fresh) records; needs no model and no image."""
     check_rule(rule)
     if not records:
@@ -253,8 +255,8 @@ class FirstFrameGrounding:
         return {
             "n": int(ious.size),
             "mean_iou": float(ious.mean()),
-            "acc50": float(_correct(ious, 0.5, "jointnlt").mean() * 100.0),
-            "acc50_ge": float(_correct(ious, 0.5, "standard").mean() * 100.0),
+            "acc50": float(_correct(ious, 0.5, JOINTNLT_RULE).mean() * 100.0),
+            "acc50_ge": float(_correct(ious, 0.5, STANDARD_RULE).mean() * 100.0),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -279,7 +281,7 @@ def first_frame_grounding(
             continue
         pred = np.stack([np.asarray(b, dtype=np.float64).reshape(4) for b in boxes])
         gt = np.repeat(np.asarray(seq.gt[0], dtype=np.float64)[None], len(pred), axis=0)
-        ious = grounding_ious(pred, gt, "jointnlt")
+        ious = grounding_ious(pred, gt, JOINTNLT_RULE)
         by_sequence[seq.name] = ious
         per_sequence[seq.name] = float(ious.mean())
         samples.extend(ious.tolist())

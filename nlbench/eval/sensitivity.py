@@ -21,6 +21,7 @@ from nlbench.core.errors import EvaluationError
 from nlbench.eval.evaluate import evaluate
 from nlbench.eval.statistics import PairedComparison, paired_comparison
 from nlbench.eval.grounding import grounding_ious
+from nlbench.eval.protocols import DEFAULT_PROTOCOL
 from nlbench.store.parse_cache import read_result_file
 from nlbench.core.textable import text_table
 from nlbench.core.types import Sequence
@@ -172,7 +173,7 @@ def sensitivity(
     base: tuple[str, str | Path],
     variants: SequenceOf[tuple[str, str | Path]],
     dataset: str,
-    protocol: str = "jointnlt",
+    protocol: str = DEFAULT_PROTOCOL,
     alpha: float = 0.05,
 ) -> SensitivityResult:
     """Score the base run and each variant run on ``sequences`` and compare each variant with the base."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from nlbench.eval.protocols import DEFAULT_PROTOCOL
 from nlbench.experiment.spec import DatasetSpec, EntrySpec, Experiment
 
 #: the eval and report verbs read a run's initialisation from NAME@INIT
@@ -175,7 +176,7 @@ def make_plan(exp: Experiment) -> Plan:
         for mode in entry.modes
     ]
     before, variant_runs, sensitivity = _sensitivity(exp, runs)
-    protocol = exp.report.protocols[0] if exp.report else "jointnlt"
+    protocol = exp.report.protocols[0] if exp.report else DEFAULT_PROTOCOL
     evaluations, eval_json = [], []
     for key, dataset in exp.datasets.items():
         mine = [r for r in runs if r.dataset.key == key]
@@ -186,7 +187,7 @@ def make_plan(exp: Experiment) -> Plan:
         for run in mine:
             args += ["--results", f"{run.label}={_rel(run.out_dir)}"]
         protocols = exp.report.protocols if exp.report else (protocol,)
-        args += ["--protocol", ",".join(protocols)] if len(protocols) > 1 else (["--protocol", protocol] if protocol != "jointnlt" else [])
+        args += ["--protocol", ",".join(protocols)] if len(protocols) > 1 else (["--protocol", protocol] if protocol != DEFAULT_PROTOCOL else [])
         evaluations.append(Step("eval", (*args, "--json", _rel(out)), out))
         eval_json.append(out)
     groundings = []
@@ -262,7 +263,7 @@ def _report_args(exp: Experiment, runs: list[RunStep], eval_json: list[Path], gr
             args += ["--root", _rel(dataset.root)]
         for run in runs:
             args += ["--results", f"{run.label}={_rel(run.out_dir)}"]
-        if spec.protocols[0] != "jointnlt":
+        if spec.protocols[0] != DEFAULT_PROTOCOL:
             args += ["--protocol", spec.protocols[0]]
     else:
         for path in eval_json:

@@ -455,11 +455,11 @@ def _profile(r: _Reader, index: int, table: Any) -> ProfileSpec:
 
 
 def _report(r: _Reader, table: Any, entries: dict[str, EntrySpec], datasets: dict[str, DatasetSpec]) -> ReportSpec:
-    from nlbench.eval.protocols import PROTOCOLS
+    from nlbench.eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS
 
     keys = ("report",)
     table = r.table(table, keys, _REPORT_KEYS)
-    protocols = r.strings(table, "protocols", keys) or ("jointnlt",)
+    protocols = r.strings(table, "protocols", keys) or (DEFAULT_PROTOCOL,)
     for protocol in protocols:
         if protocol not in PROTOCOLS:
             close = difflib.get_close_matches(protocol, list(PROTOCOLS), n=1)

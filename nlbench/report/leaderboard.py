@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nlbench.core.errors import NlbenchError
-from nlbench.eval.protocols import PROTOCOLS
+from nlbench.eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS
 from nlbench.core.io import atomic_write_json, atomic_write_text
 from nlbench.core.registry import dataset_names, is_grounding, reported_key
 from nlbench.report.inputs import MeasuredTracker, load_evaluated_store
@@ -33,8 +33,6 @@ SOURCES: tuple[str, ...] = ("reported", "measured", "all")
 #: Which published numbers: ``papers`` = the paper files only (what ``nlbench report`` compares),
 #: ``primary`` = papers + the literature's [P] numbers, ``all`` = + [S] and [T] (and every measured protocol).
 SOURCE_CLASS_CHOICES: tuple[str, ...] = ("papers", "primary", "all")
-#: Preferred protocol when the store holds several and none was asked for (the paper's mode, eval-spec §0).
-PREFERRED_PROTOCOL = "jointnlt"
 SCORES: tuple[str, ...] = ("auc", "precision", "norm_precision", "accuracy")
 _LEGACY_KEYS = ("tracker", "init", "auc", "precision", "norm_precision", "source")
 # Table 3 is JointNLT's main comparison; Tables 2 and 1 repeat some of its numbers (reported.py README).
@@ -260,7 +258,7 @@ def measured_entries(trackers: Iterable[MeasuredTracker], every_protocol: bool =
 
 
 def _protocol_rank(tracker: MeasuredTracker) -> tuple[int, str]:
-    return (0 if tracker.protocol == PREFERRED_PROTOCOL else 1, tracker.protocol or "")
+    return (0 if tracker.protocol == DEFAULT_PROTOCOL else 1  # the paper's mode (eval-spec §0) first, tracker.protocol or "")
 
 
 def _compatible(a: str | None, b: str | None) -> bool:

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from nlbench.core.errors import NlbenchError
+from nlbench.eval.protocols import DEFAULT_PROTOCOL
 from nlbench.report.inputs import MeasuredTracker
 
 __all__ = ["official_protocol", "protocol_section"]
 
-WALK_FROM = "jointnlt"
+WALK_FROM = DEFAULT_PROTOCOL
 _SCORES = ("auc", "precision", "norm_precision")
 
 

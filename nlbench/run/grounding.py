@@ -18,7 +18,7 @@ from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.request import Request, option
 from nlbench.core.types import GroundingRecord, GroundingSample
 from nlbench.datasets import DEFAULT_GROUNDING_DATASET
-from nlbench.eval.grounding import GroundingResult, check_rule, common_value, infer_unit, score_records
+from nlbench.eval.grounding import DEFAULT_RULE, GroundingResult, check_rule, common_value, infer_unit, score_records
 from nlbench.store.grounding import load_predictions, save_predictions
 
 __all__ = ["GroundRequest", "GroundSummary", "default_predictions_path", "ground", "ground_samples",
@@ -46,7 +46,7 @@ class GroundRequest(Request):
     split_by: str | None = option("--split-by", default=None)
     split: str | None = option("--split", default=None)
     unit: str | None = option("--unit", default=None)
-    rule: str = option("--rule", default="jointnlt")
+    rule: str = option("--rule", default=DEFAULT_RULE)
     checkpoint: Path | None = option("--checkpoint", default=None)
     device: str = option("--device", default="cpu")
     limit: int | None = option("--limit", default=None)

@@ -67,7 +67,7 @@ def store_evaluation(
 
 def load_evaluated(
     dataset: str,
-    protocol: str = "jointnlt",
+    protocol: str,
     store: str | os.PathLike = DEFAULT_STORE,
 ) -> list[dict[str, Any]]:
     """Every stored evaluation of ``dataset`` under ``protocol``, sorted by name ([] if none)."""
