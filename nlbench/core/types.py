@@ -170,6 +170,12 @@ class TrackerPlugin:
     #: optional ``build_batched(batch_size, checkpoint, device, **options)`` -> a :class:`BatchedTracker` whose
     #: boxes equal ``build``'s; trackers without it run per sequence whatever ``--batch-size`` says
     build_batched: Callable[..., Any] | None = None
+    #: optional ``train(out_dir, dataset, steps=None, batch_size=None, seed=0, device="cpu", num_threads=None,
+    #: progress=True)`` -> a JSON-able dict describing the run, its ``"weights"`` file included (``nlbench train``;
+    #: None arguments: the plugin's recipe)
+    train: Callable[..., dict[str, Any]] | None = None
+    #: the datasets ``train`` learns from; the first is ``nlbench train``'s default
+    train_datasets: tuple[str, ...] = ()
 
 
 #: ``DatasetPlugin.kind`` values: sequences to track, or (image, sentence, box) samples to ground.

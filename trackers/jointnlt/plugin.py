@@ -8,6 +8,7 @@ from typing import Any
 
 from nlbench.core.errors import CheckpointError, PluginError
 from nlbench.core.types import TrackerPlugin
+from nlbench.datasets import EMBEDDED_DATASET
 
 from .config import JOINTNLT_SWIN_B, JOINTNLT_TINY, JointNLTConfig
 
@@ -154,13 +155,21 @@ def _profile_tiny(**kwargs: Any):
     return profile_spec_tiny(**kwargs)
 
 
+def _train_tiny(out_dir: Path, dataset: str, **recipe: Any) -> dict[str, Any]:
+    """The shipped weights' recipe on the generated embedded benchmark (the only data it learns from)."""
+    from .train import describe, train_recipe
+
+    return describe(train_recipe(out_dir, **recipe))
+
+
 def _record(name: str, description: str, build: Any, checkpoint_help: str, profile: Any,
-            default_checkpoint: Path | None = None, build_batched: Any = None) -> TrackerPlugin:
+            default_checkpoint: Path | None = None, build_batched: Any = None, train: Any = None,
+            train_datasets: tuple[str, ...] = ()) -> TrackerPlugin:
     """Both JointNLT plugins ground and track from a sentence (NL) or a sentence and a box (NL+BB)."""
     return TrackerPlugin(name=name, description=description, build=build, modes=("nl", "nl+bb"), grounder=True,
                          needs_checkpoint=default_checkpoint is None, checkpoint_help=checkpoint_help,
                          default_mode="nl", profile=profile, default_checkpoint=default_checkpoint,
-                         build_batched=build_batched)
+                         build_batched=build_batched, train=train, train_datasets=train_datasets)
 
 
 JOINTNLT = _record(
@@ -172,5 +181,5 @@ JOINTNLT_TINY = _record(
     "jointnlt-tiny",
     "A small JointNLT (Swin 32-dim, 2-layer BERT) trained on the synth benchmark; ships with nlbench.",
     build_tiny, TINY_CHECKPOINT_HELP, _profile_tiny, default_checkpoint=TINY_WEIGHTS,
-    build_batched=build_tiny_batched,
+    build_batched=build_tiny_batched, train=_train_tiny, train_datasets=(EMBEDDED_DATASET,),
 )
