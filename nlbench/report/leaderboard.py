@@ -258,7 +258,8 @@ def measured_entries(trackers: Iterable[MeasuredTracker], every_protocol: bool =
 
 
 def _protocol_rank(tracker: MeasuredTracker) -> tuple[int, str]:
-    return (0 if tracker.protocol == DEFAULT_PROTOCOL else 1  # the paper's mode (eval-spec §0) first, tracker.protocol or "")
+    # the paper's mode (eval-spec §0) first
+    return (0 if tracker.protocol == DEFAULT_PROTOCOL else 1, tracker.protocol or "")
 
 
 def _compatible(a: str | None, b: str | None) -> bool:
