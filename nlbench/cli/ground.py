@@ -9,6 +9,7 @@ import click
 from nlbench.cli import register
 from nlbench.cli.options import FOLDER, IN_FILE, OUT_FILE
 from nlbench.datasets import DEFAULT_GROUNDING_DATASET
+from nlbench.eval.grounding import DEFAULT_RULE, RULES
 
 
 @click.command("ground")
@@ -20,7 +21,7 @@ from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 @click.option("--split", default=None, help="Split (default: the dataset's default; e.g. val, or test with --split-by umd).")
 @click.option("--unit", type=click.Choice(["ref", "expression"]), default=None, show_default="ref",
               help="ref: one sample per object, its last sentence (JointNLT); expression: every sentence.")  # fmt: skip
-@click.option("--rule", type=click.Choice(["jointnlt", "standard"]), default="jointnlt", show_default=True,
+@click.option("--rule", type=click.Choice(RULES), default=DEFAULT_RULE, show_default=True,
               help="jointnlt: IoU > t, no clipping; standard: IoU >= t, prediction clipped to the image.")  # fmt: skip
 @click.option("--checkpoint", "-c", metavar="PATH", type=click.Path(path_type=Path), help="Grounder weights.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
