@@ -18,7 +18,8 @@ from nlbench.core.errors import EvaluationError
 
 __all__ = ["PROTOCOLS", "Protocol", "get_protocol"]
 
-Outcome = Literal["fail", "success"]
+#: How a frame the rules single out (invalid box, absent target) counts in an error curve.
+FrameVerdict = Literal["fail", "success"]
 
 
 def _torch_arange_thresholds() -> tuple[float, ...]:
@@ -76,11 +77,11 @@ class Protocol:
     # dataset gives no visibility.
     absent_from_zero_gt: bool = False
     # §1.8 step 8 / §1.9: what invalid-box frames (GT fails the validity rule) score.
-    invalid_box_precision: Outcome = "fail"
-    invalid_box_norm_precision: Outcome = "success"  # the reference's e~ = -1 quirk
+    invalid_box_precision: FrameVerdict = "fail"
+    invalid_box_norm_precision: FrameVerdict = "success"  # the reference's e~ = -1 quirk
     # ... and what invisible/absent frames score in the error curves (overlap always fails).
-    absent_precision: Outcome = "fail"
-    absent_norm_precision: Outcome = "success"
+    absent_precision: FrameVerdict = "fail"
+    absent_norm_precision: FrameVerdict = "success"
     # The reference applies e = e~ = +inf to invisible frames under the LaSOT-only rules only.
     lasot_invisible_fails: bool = True
     # §1.6 denominator: all GT rows (+ machine epsilon in the MATLAB toolkits).

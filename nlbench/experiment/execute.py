@@ -25,7 +25,7 @@ LOCK_NAME = "experiment.lock.json"
 
 
 @dataclass
-class Outcome:
+class ExperimentOutcome:
     ran: list[str] = field(default_factory=list)  # run keys that ran (fully or resumed)
     rerun: list[str] = field(default_factory=list)  # run keys whose identity changed
     up_to_date: list[str] = field(default_factory=list)
@@ -144,7 +144,7 @@ def execute(
     ray_address: str | None = None,
     progress: bool = True,
     echo: Callable[[str], None] = print,
-) -> Outcome:
+) -> ExperimentOutcome:
     """Run the plan; see ``nlbench experiment --help``."""
     from nlbench.run.runner import RunRequest, run
 
@@ -156,7 +156,7 @@ def execute(
     unknown = [o for o in only if o not in exp.entries]
     if unknown:
         raise ExperimentError(f"--only {unknown[0]}: no such entry in {exp.path} (entries: {', '.join(exp.entries)})")
-    outcome = Outcome()
+    outcome = ExperimentOutcome()
     lock = read_lock(exp.results)
     runs = [r for r in plan.runs if not only or r.entry_key in only]
     for step in plan.before_runs:  # sentence files: deterministic, cheap, read by the runs below

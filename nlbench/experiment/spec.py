@@ -86,7 +86,7 @@ class GroundingSpec:
 
 
 @dataclass(frozen=True)
-class ProfileSpec:
+class ProfileStepSpec:
     name: str
     tracker: str
     device: str
@@ -124,7 +124,7 @@ class Experiment:
     datasets: dict[str, DatasetSpec]
     entries: dict[str, EntrySpec]
     grounding: tuple[GroundingSpec, ...]
-    profiles: tuple[ProfileSpec, ...]
+    profiles: tuple[ProfileStepSpec, ...]
     report: ReportSpec | None
     vars: dict[str, str] = field(default_factory=dict)
 
@@ -438,7 +438,7 @@ def _grounding(r: _Reader, index: int, table: Any, datasets: dict[str, DatasetSp
     )
 
 
-def _profile(r: _Reader, index: int, table: Any) -> ProfileSpec:
+def _profile(r: _Reader, index: int, table: Any) -> ProfileStepSpec:
     keys = ("profiles", index)
     table = r.table(table, keys, _PROFILE_KEYS)
     tracker = r.string(table, "tracker", keys, required=True)
@@ -448,7 +448,7 @@ def _profile(r: _Reader, index: int, table: Any) -> ProfileSpec:
     dtype = r.string(table, "dtype", keys, default="fp32")
     if dtype not in ("fp32", "fp16", "bf16"):
         raise r.error((*keys, "dtype"), f"dtype must be fp32, fp16 or bf16, got '{dtype}'")
-    return ProfileSpec(
+    return ProfileStepSpec(
         name=r.string(table, "name", keys, default=tracker), tracker=tracker, device=r.string(table, "device", keys, default="cpu"),
         dtype=dtype, iterations=r.integer(table, "iterations", keys, 20), warmup=r.integer(table, "warmup", keys, 5),
     )

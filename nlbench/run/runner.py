@@ -26,7 +26,7 @@ from nlbench.datasets.base import require_frames
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.request import Request, option
 from nlbench.run.executors.batched import build_batched_tracker, run_batched
-from nlbench.run.executors.job import Job, Outcome, Throughput
+from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
 from nlbench.run.executors.local import run_batched_pool, run_process_pool, run_sequential
 from nlbench.run.executors.ray import run_on_ray
 from nlbench.run.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, track_sequence
@@ -383,7 +383,7 @@ def resolve_batch_size(batch_size: Any, device: str) -> int:
     return checked
 
 
-def _record_outcomes(plan: RunPlan, summary: RunSummary, outcomes: Iterator[Outcome], progress: bool,
+def _record_outcomes(plan: RunPlan, summary: RunSummary, outcomes: Iterator[SequenceOutcome], progress: bool,
                      throughput: Throughput) -> None:
     """Record each finished sequence in run.json and the summary as it arrives."""
     desc = f"{plan.plugin.name} on {plan.dataset} ({plan.mode})"

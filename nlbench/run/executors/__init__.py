@@ -1,4 +1,4 @@
-"""How a planned run is executed: one small function per executor, each yielding one :class:`Outcome` per sequence.
+"""How a planned run is executed: one small function per executor, each yielding one :class:`SequenceOutcome` per sequence.
 
 ``nlbench.run.runner`` plans (manifest, resume, pending sequences) and records outcomes; the executors only run
 sequences and write their result files:
@@ -9,6 +9,6 @@ sequences and write their result files:
 - :func:`~nlbench.run.executors.ray.run_on_ray` -- Ray actors, one tracker (or batched tracker) each.
 """
 
-from nlbench.run.executors.job import Job, Outcome
+from nlbench.run.executors.job import Job, SequenceOutcome
 
-__all__ = ["Job", "Outcome"]
+__all__ = ["Job", "SequenceOutcome"]

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from nlbench.run.executors.job import Job, Outcome, Throughput
+from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
 from nlbench.run.executors.sequence import describe_error, initial_inputs, read_frame
 from nlbench.run.prefetch import FramePrefetcher
 from nlbench.core.registry import get_tracker
@@ -51,7 +51,7 @@ def _inference_mode() -> contextlib.AbstractContextManager:
 
 
 def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: Throughput | None = None,
-                tracker: Any = None, threads: int | None = None) -> Iterator[Outcome]:
+                tracker: Any = None, threads: int | None = None) -> Iterator[SequenceOutcome]:
     """Yield one outcome per sequence as it finishes; ``tracker`` may be a batched tracker built already."""
     tracker = tracker if tracker is not None else build_batched_tracker(job, batch_size)
     throughput = throughput if throughput is not None else Throughput()
@@ -65,18 +65,18 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
         waiting = deque((seq, prefetch.submit(seq.frames[0])) for seq in pending)
         active: dict[int, _Running] = {}
 
-        def fail(slot: int, error: str) -> Outcome:
+        def fail(slot: int, error: str) -> SequenceOutcome:
             run = active.pop(slot)
             tracker.release(slot)
-            return Outcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
+            return SequenceOutcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
 
-        def fail_all(slots: Iterable[int], exc: Exception) -> Iterator[Outcome]:
+        def fail_all(slots: Iterable[int], exc: Exception) -> Iterator[SequenceOutcome]:
             """A batched call raised: every sequence in it fails with that error; the run goes on."""
             error = describe_error(exc)
             for slot in list(slots):
                 yield fail(slot, error)
 
-        def finish(slot: int) -> Outcome:
+        def finish(slot: int) -> SequenceOutcome:
             run = active.pop(slot)
             tracker.release(slot)
             try:
@@ -84,9 +84,9 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
                 error = None
             except Exception as exc:
                 error = describe_error(exc)
-            return Outcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
+            return SequenceOutcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
 
-        def advance_or_finish(slot: int) -> Outcome | None:
+        def advance_or_finish(slot: int) -> SequenceOutcome | None:
             run = active[slot]
             if run.next_index >= len(run.seq):
                 return finish(slot)

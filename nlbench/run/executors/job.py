@@ -1,4 +1,4 @@
-"""What every executor is given (a :class:`Job`) and what it yields per sequence (an :class:`Outcome`)."""
+"""What every executor is given (a :class:`Job`) and what it yields per sequence (an :class:`SequenceOutcome`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Job:
     progress: bool = False  # per-frame bars (sequential executor only)
 
 
-class Outcome(NamedTuple):
+class SequenceOutcome(NamedTuple):
     """One finished sequence: its error (None when its result files were written), seconds and frame count."""
 
     name: str

@@ -16,12 +16,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from nlbench.run.executors.job import Job, Outcome, Throughput
+from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
 from nlbench.run.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, run_one
 from nlbench.core.types import Sequence
 
 
-def run_sequential(job: Job, pending: list[Sequence], throughput: Throughput | None = None) -> Iterator[Outcome]:
+def run_sequential(job: Job, pending: list[Sequence], throughput: Throughput | None = None) -> Iterator[SequenceOutcome]:
     """One tracker in this process (built already by the runner's check, else here); frames read in line."""
     from nlbench.run.executors.sequence import _WORKER
 
@@ -84,11 +84,11 @@ def _pool_init(job: Job, threads: int, state: tuple[list[str], dict[str, str]]) 
     build_worker_tracker(job, threads)
 
 
-def _pool_run(job: Job, seq: Sequence) -> Outcome:
+def _pool_run(job: Job, seq: Sequence) -> SequenceOutcome:
     return run_one(job, seq)
 
 
-def run_process_pool(job: Job, pending: list[Sequence], workers: int) -> Iterator[Outcome]:
+def run_process_pool(job: Job, pending: list[Sequence], workers: int) -> Iterator[SequenceOutcome]:
     """``workers`` spawned processes share the CPU threads; outcomes come back as sequences finish."""
     threads = max(1, (os.cpu_count() or 1) // workers)
     initargs = (job, threads, parent_state())
@@ -99,7 +99,7 @@ def run_process_pool(job: Job, pending: list[Sequence], workers: int) -> Iterato
             try:
                 yield future.result()
             except Exception as exc:  # the worker itself died (e.g. the tracker failed to build)
-                yield Outcome(seq.name, f"{type(exc).__name__}: {exc}", 0.0, len(seq))
+                yield SequenceOutcome(seq.name, f"{type(exc).__name__}: {exc}", 0.0, len(seq))
 
 
 def split_round_robin(pending: list[Sequence], parts: int) -> list[list[Sequence]]:
@@ -137,7 +137,7 @@ def run_batched_share(job: Job, share: list[Sequence], batch_size: int, threads:
 
 
 def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers: int,
-                     throughput: Throughput | None = None) -> Iterator[Outcome]:
+                     throughput: Throughput | None = None) -> Iterator[SequenceOutcome]:
     """``workers`` processes, each a batched tracker over an interleaved share; outcomes arrive as sequences
     finish. A worker that dies fails the sequences of its share that had not finished (their files are absent,
     so running again resumes them). ``throughput`` gets the frames and the workers' summed wait and loop seconds."""
@@ -152,7 +152,7 @@ def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers
     received = [0] * len(shares)
     seen: set[str] = set()
 
-    def take(outcome: Outcome) -> Outcome:
+    def take(outcome: SequenceOutcome) -> SequenceOutcome:
         received[owner[outcome.name]] += 1
         seen.add(outcome.name)
         throughput.frames += 0 if outcome.error else outcome.frames
@@ -180,4 +180,4 @@ def run_batched_pool(job: Job, pending: list[Sequence], batch_size: int, workers
     for k, error in failed.items():
         for seq in shares[k]:
             if seq.name not in seen:
-                yield Outcome(seq.name, error, 0.0, len(seq))
+                yield SequenceOutcome(seq.name, error, 0.0, len(seq))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from nlbench.core.errors import NlbenchError
-from nlbench.run.executors.job import Job, Outcome
+from nlbench.run.executors.job import Job, SequenceOutcome
 from nlbench.core.types import Sequence
 
 
@@ -36,7 +36,7 @@ class SequenceActor:
         self.job = job
         build_worker_tracker(job)
 
-    def run(self, seq: Sequence) -> Outcome:
+    def run(self, seq: Sequence) -> SequenceOutcome:
         from nlbench.run.executors.sequence import run_one
 
         return run_one(self.job, seq)
@@ -51,14 +51,14 @@ class BatchedActor:
         self.job = job
         self.tracker = build_batched_tracker(job, batch_size)
 
-    def run(self, share: list[Sequence]) -> list[Outcome]:
+    def run(self, share: list[Sequence]) -> list[SequenceOutcome]:
         from nlbench.run.executors.batched import run_batched
 
         return list(run_batched(self.job, share, self.tracker.capacity, tracker=self.tracker))
 
 
 def run_on_ray(job: Job, pending: list[Sequence], workers: int, address: str | None = None,
-               batch_size: int = 1) -> Iterator[Outcome]:
+               batch_size: int = 1) -> Iterator[SequenceOutcome]:
     ray, ActorPool = _import_ray()
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)

@@ -13,7 +13,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from nlbench.core.errors import NlbenchError
-from nlbench.run.executors.job import Job, Outcome
+from nlbench.run.executors.job import Job, SequenceOutcome
 from nlbench.core.registry import get_tracker
 from nlbench.store.writer import write_sequence_result
 from nlbench.core.types import Sequence, TrackerPlugin
@@ -79,7 +79,7 @@ def release_worker_tracker() -> None:
 
 
 def run_one(job: Job, seq: Sequence, frame_bar: bool = False,
-            read: Callable[[Path], np.ndarray] = read_frame) -> Outcome:
+            read: Callable[[Path], np.ndarray] = read_frame) -> SequenceOutcome:
     """Track ``seq`` with this process's tracker and write its files; an error is returned, not raised."""
     start = time.perf_counter()
     try:
@@ -88,4 +88,4 @@ def run_one(job: Job, seq: Sequence, frame_bar: bool = False,
         error = None
     except Exception as exc:  # one broken sequence must not end the run
         error = describe_error(exc)
-    return Outcome(seq.name, error, time.perf_counter() - start, len(seq))
+    return SequenceOutcome(seq.name, error, time.perf_counter() - start, len(seq))
