@@ -5,21 +5,31 @@ from __future__ import annotations
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import (
+    ANY_PATH,
+    dataset_option,
+    protocol_option,
+    root_option,
+    sequences_option,
+    skip_missing_option,
+    split_option,
+)
 
 
 @click.command("sensitivity")
-@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
-@click.option("--root", default=None, help="Dataset root (else $NLBENCH_<NAME>_ROOT or the config file).")
-@click.option("--split", default=None, help="Dataset split (default: the dataset's test split).")
+@dataset_option()
+@root_option()
+@split_option()
 @click.option("--base", "base", required=True, metavar="NAME=DIR", help="The run with the reference sentences.")
 @click.option("--variant", "variants", multiple=True, required=True, metavar="LABEL=DIR",
               help="A run of the same tracker with other sentences (run --sentences FILE). Repeatable.")
-@click.option("--sequences", default=None, metavar="S1,S2,...", help="Only these sequences.")
-@click.option("--protocol", default="jointnlt", show_default=True, help="Evaluation protocol (see 'nlbench eval').")
+@sequences_option("Only these sequences.")
+@skip_missing_option("Drop sequences some run has no result for (from every run).")
+@protocol_option(choice=False, help="Evaluation protocol (see 'nlbench eval').")
 @click.option("--alpha", default=0.05, show_default=True, help="Significance level of the paired tests.")
-@click.option("--json", "json_out", default=None, metavar="OUT.json",
+@click.option("--json", "json_out", type=ANY_PATH, default=None, metavar="OUT.json",
               help="Write the scores, tests and flipped sequences (the report reads it: report --sensitivity).")
-def sensitivity_cmd(dataset, root, split, base, variants, sequences, protocol, alpha, json_out) -> None:
+def sensitivity_cmd(**params) -> None:
     """Compare runs that differ only in their sentences: AUC, P@20, first-frame grounding.
 
     \b
@@ -34,20 +44,10 @@ def sensitivity_cmd(dataset, root, split, base, variants, sequences, protocol, a
       nlbench run -t jointnlt-tiny -d synth --mode nl --sentences distractor.csv --out runs/distractor
       nlbench sensitivity --dataset synth --base original=runs/base --variant distractor=runs/distractor
     """
-    from nlbench.eval.sensitivity import format_sensitivity, sensitivity
-    from nlbench.eval.sources import load_sequences, parse_results_option
-    from nlbench.core.io import atomic_write_json
+    from nlbench.eval.stages import SensitivityRequest, sensitivity_stage
+    from nlbench.eval.text import sensitivity_text
 
-    (base_name, base_dir), = parse_results_option([base]).items()
-    variant_dirs = list(parse_results_option(variants).items())
-    names = [s.strip() for s in sequences.split(",") if s.strip()] if sequences else None
-    result = sensitivity(load_sequences(dataset, root, split, names), (base_name, base_dir), variant_dirs,
-                         dataset=dataset, protocol=protocol, alpha=alpha)
-    click.echo(f"{dataset} — protocol {result.protocol}, {len(result.sequence_names)} sequences")
-    click.echo(format_sensitivity(result))
-    if json_out:
-        atomic_write_json(json_out, result.to_json())
-        click.echo(f"wrote {json_out}")
+    click.echo(sensitivity_text(sensitivity_stage(SensitivityRequest(**params))))
 
 
 register(sensitivity_cmd)

@@ -101,6 +101,8 @@ class SensitivityResult:
     base: VariantScores
     variants: tuple[VariantScores, ...]
     sequence_names: list[str] = field(default_factory=list)
+    #: sequence -> runs without a result, left out of every run (``skip_missing``)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +113,7 @@ class SensitivityResult:
             "flip_rule": {"grounding_iou_at_most": GROUNDING_SUCCESS_IOU, "auc_drop_more_than": AUC_DROP_POINTS},
             "base": self.base.to_json(),
             "variants": [v.to_json() for v in self.variants],
+            **({"skipped": self.skipped} if self.skipped else {}),
         }
 
 
@@ -175,8 +178,12 @@ def sensitivity(
     dataset: str,
     protocol: str = DEFAULT_PROTOCOL,
     alpha: float = 0.05,
+    skip_missing: bool = False,
 ) -> SensitivityResult:
-    """Score the base run and each variant run on ``sequences`` and compare each variant with the base."""
+    """Score the base run and each variant run on ``sequences`` and compare each variant with the base.
+
+    A sequence some run has no result for is an error, unless ``skip_missing``: then it is left out of every run.
+    """
     if not variants:
         raise EvaluationError("sensitivity needs at least one --variant LABEL=DIR beside the --base")
     labels = [base[0]] + [label for label, _ in variants]
@@ -184,7 +191,7 @@ def sensitivity(
         raise EvaluationError(f"each run needs its own name; got {', '.join(labels)}")
     sources: Mapping[str, str | Path] = {base[0]: base[1], **{label: d for label, d in variants}}
     result = evaluate(list(sequences), {k: str(v) for k, v in sources.items()}, dataset=dataset, protocol=protocol,
-                      bootstrap=False)
+                      bootstrap=False, skip_missing=skip_missing)
     scores = {label: _scores(label, str(sources[label]), result.trackers[label], sequences) for label in labels}
     base_scores = scores[base[0]]
     compared = []
@@ -200,7 +207,8 @@ def sensitivity(
                "delta_grounding": delta_grounding, "flips": _flips(base_scores, v)}
         ))
     return SensitivityResult(dataset=dataset, protocol=result.protocol.name, base=base_scores,
-                             variants=tuple(compared), sequence_names=list(result.sequence_names))
+                             variants=tuple(compared), sequence_names=list(result.sequence_names),
+                             skipped=dict(result.skipped))
 
 
 def format_sensitivity(result: SensitivityResult) -> str:
