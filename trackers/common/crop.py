@@ -99,3 +99,10 @@ def hann2d(size: int) -> torch.Tensor:
     """Outer product of two 1-D windows, shaped (1, 1, size, size) to multiply a score map."""
     window = hann1d(size)
     return window.reshape(1, 1, -1, 1) * window.reshape(1, 1, 1, -1)
+
+
+def numpy_hann2d(size: int) -> np.ndarray:
+    """UVLTrack's window: ``np.outer(np.hanning(size), np.hanning(size)).flatten()``, float64 (size²,) with exact
+    zeros on the border rows and columns, so border cells never win the argmax (uvltrack-spec §4.2, risk 3)."""
+    window = np.hanning(size)
+    return np.outer(window, window).flatten()
