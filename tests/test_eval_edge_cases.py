@@ -8,7 +8,7 @@ import pytest
 from nlbench.core import boxes
 from nlbench.core.errors import EvaluationError
 from nlbench.eval import PROTOCOLS, evaluate
-from nlbench.eval.metrics import align_prediction
+from nlbench.eval.scorer import align
 from nlbench.core.types import Sequence
 
 BOX = [10, 10, 20, 20]
@@ -56,7 +56,7 @@ def test_01_perfect_tracker(protocol):
 def test_02_first_frame_override_after_zero_size_carry():
     gt = np.array([BOX] * 3, float)
     pred = np.array([[0, 0, 5, 5], [30, 30, 0, 0], BOX], float)
-    aligned, _ = align_prediction(pred, gt, PROTOCOLS["jointnlt"], lasot_quirks=False, where="t")
+    aligned, _ = align([pred], [0], [seq(gt)], PROTOCOLS["jointnlt"], lasot_quirks=False)
     assert aligned[1].tolist() == [0, 0, 5, 5]  # row 1 took the *original* row 0
     assert aligned[0].tolist() == BOX
     np.testing.assert_allclose(boxes.iou(aligned, gt), [1, 0, 1])
@@ -71,7 +71,7 @@ def test_02_first_frame_override_after_zero_size_carry():
 def test_03_carry_forward_chains():
     gt = np.array([BOX] * 4, float)
     pred = np.array([BOX, [12, 10, 20, 20], [50, 50, 0, 5], [50, 50, 10, 0]], float)
-    aligned, _ = align_prediction(pred, gt, PROTOCOLS["jointnlt"], lasot_quirks=False, where="t")
+    aligned, _ = align([pred], [0], [seq(gt)], PROTOCOLS["jointnlt"], lasot_quirks=False)
     np.testing.assert_allclose(boxes.iou(aligned, gt), [1, 0.818182, 0.818182, 0.818182], atol=1e-6)
     curve = score(pred, gt).curves.success
     expected = [1.0] * 17 + [0.25, 0.25, 0.25, 0.0]  # tau <= 0.80 -> 1.0; 0.85, 0.90, 0.95 -> 0.25; 1.0 -> 0

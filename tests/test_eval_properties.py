@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlbench.eval import PROTOCOLS, bootstrap_ci, evaluate, paired_comparison, sequence_curves
-from nlbench.eval.metrics import count_curve
+from nlbench.eval import PROTOCOLS, bootstrap_ci, evaluate, paired_comparison, score_sequence
+from nlbench.eval.scorer import count_curve
 from nlbench.core.types import Sequence
 
 
@@ -156,16 +156,17 @@ def test_count_curve_matches_direct_comparison():
     rng = np.random.default_rng(0)
     values = np.concatenate([rng.random((3, 200)), np.array([[0.5, 0.65, 1.0, -1.0, np.inf, 0.05] * 2] * 3)], axis=1)
     thresholds = PROTOCOLS["jointnlt"].success_array
-    np.testing.assert_array_equal(count_curve(values, thresholds, True), (values[..., None] > thresholds).sum(axis=1))
-    np.testing.assert_array_equal(count_curve(values, thresholds, False), (values[..., None] <= thresholds).sum(axis=1))
+    owner = np.repeat(np.arange(3), values.shape[1])  # row r of values is owner r
+    np.testing.assert_array_equal(count_curve(values.ravel(), owner, 3, thresholds, True), (values[..., None] > thresholds).sum(axis=1))
+    np.testing.assert_array_equal(count_curve(values.ravel(), owner, 3, thresholds, False), (values[..., None] <= thresholds).sum(axis=1))
 
 
-def test_sequence_curves_stack_matches_single():
+def test_score_sequence_stack_matches_single():
     gt = np.array([[10, 10, 20, 20]] * 5, float)
     a = np.array([[10, 10, 20, 20], [11, 10, 20, 20], [30, 30, 20, 20], [10, 12, 18, 20], [10, 10, 0, 0]], float)
     b = a[:3]
-    both = sequence_curves([a, b], gt, None, PROTOCOLS["jointnlt"], False, ["a", "b"])
-    one = sequence_curves([b], gt, None, PROTOCOLS["jointnlt"], False, ["b"])
+    both = score_sequence([a, b], gt, None, PROTOCOLS["jointnlt"], False, ["a", "b"])
+    one = score_sequence([b], gt, None, PROTOCOLS["jointnlt"], False, ["b"])
     np.testing.assert_array_equal(both.success[1], one.success[0])
 
 
@@ -190,7 +191,7 @@ def test_paired_comparison():
 
 @pytest.mark.parametrize("protocol", list(PROTOCOLS))
 def test_threshold_binning_equals_binary_search(protocol):
-    from nlbench.eval.metrics import thresholds_below
+    from nlbench.eval.scorer import thresholds_below
 
     rules = PROTOCOLS[protocol]
     rng = np.random.default_rng(3)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlbench.eval import PROTOCOLS, sequence_curves
+from nlbench.eval import PROTOCOLS, score_sequence
 
 TAGS = {"lasot": "lasot", "tnl2k": "tnl2k", "otb99": "otb", "lasot_ext": "lasottext"}
 
@@ -84,7 +84,7 @@ def test_counts_equal_the_pytracking_family(env, protocol):
         except Exception:
             expected = None
         try:
-            curves = sequence_curves([pred], gt, visible, PROTOCOLS[protocol], dataset == "lasot", ["t"])
+            curves = score_sequence([pred], gt, visible, PROTOCOLS[protocol], dataset == "lasot", ["t"])
         except Exception:
             assert expected is None, f"trial {trial}: nlbench raised, the original did not"
             continue
@@ -118,6 +118,6 @@ def test_curves_equal_got10k():
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # its mean over an empty slice
             expected = experiment_obj._calc_curves(*experiment_obj._calc_metrics(boxes[:k], anno[:k]))
-        curves = sequence_curves([pred], gt, None, PROTOCOLS["got10k"], False, ["t"])
+        curves = score_sequence([pred], gt, None, PROTOCOLS["got10k"], False, ["t"])
         for a, b in zip(expected, (curves.success[0], curves.precision[0], curves.norm_precision[0])):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-12, err_msg=f"trial {trial}")

@@ -19,15 +19,7 @@ import numpy as np
 from nlbench.core.errors import EvaluationError, ResultFormatError
 from nlbench.eval.attributes import attribute_order
 from nlbench.eval.grounding import FirstFrameGrounding, first_frame_grounding
-from nlbench.eval.metrics import (
-    NORM_PRECISION_INDEX,
-    OP50_INDEX,
-    OP75_INDEX,
-    PRECISION_INDEX,
-    Curves,
-    batch_curves,
-    sequence_curves,
-)
+from nlbench.eval.scorer import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, score
 from nlbench.eval.protocols import DEFAULT_PROTOCOL, Protocol, get_protocol
 from nlbench.eval.provenance import protocol_rules, run_provenance, sequence_digest, tool_version
 from nlbench.eval.statistics import bootstrap_ci
@@ -243,107 +235,27 @@ def _score_sequences(
 ) -> dict[str, Curves]:
     """Per tracker: the (S, K) per-sequence curves, runs averaged per sequence.
 
-    Every result of every tracker is scored in one vectorised pass (:func:`batch_curves`); when
-    some result would raise, the sequences are scored one by one, so that the error names the
-    first problem in dataset order.
+    Every result of every tracker is scored in one call of :func:`~nlbench.eval.scorer.score`, which
+    raises for the first problem in dataset order (sequence, then tracker, then run).
     """
     runs = [[loaded[t][seq.name] or [] for seq in sequences] for t in trackers]
     predictions = [run for per_tracker in runs for per_seq in per_tracker for run in per_seq]
     owners = [i for per_tracker in runs for i, per_seq in enumerate(per_tracker) for _ in per_seq]
-    batch = _batch_in_chunks(predictions, owners, sequences, rules, quirks)
-    if batch is None:
-        return _score_one_by_one(sequences, trackers, loaded, rules, quirks)
-    # Average the runs of each (tracker, sequence) with the same numpy call as the per-sequence path.
+    labels = [f"tracker {t}, sequence {seq.name}" for t, per_tracker in zip(trackers, runs)
+              for seq, per_seq in zip(sequences, per_tracker) for _ in per_seq]  # fmt: skip
+    curves = score(predictions, owners, sequences, rules, quirks, labels)
     counts = np.array([len(per_seq) for per_tracker in runs for per_seq in per_tracker])
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     several = np.flatnonzero(counts > 1)
 
-    def mean_runs(curves: np.ndarray) -> np.ndarray:
-        out = curves[starts]
+    def mean_runs(values: np.ndarray) -> np.ndarray:
+        out = values[starts]
         for i in several:
-            out[i] = curves[starts[i] : starts[i] + counts[i]].mean(axis=0)
+            out[i] = values[starts[i] : starts[i] + counts[i]].mean(axis=0)
         return out.reshape(len(trackers), len(sequences), -1)
 
-    success, precision, norm = (mean_runs(c) for c in (batch.success, batch.precision, batch.norm_precision))
+    success, precision, norm = (mean_runs(c) for c in (curves.success, curves.precision, curves.norm_precision))
     return {t: Curves(success[i], precision[i], norm[i]) for i, t in enumerate(trackers)}
-
-
-#: Frames scored per call of :func:`batch_curves`: large enough that numpy's per-call cost vanishes,
-#: small enough that the temporaries stay in cache and their memory is reused between chunks.
-_CHUNK_FRAMES = 1 << 18
-
-
-def _batch_in_chunks(
-    predictions: list[np.ndarray], owners: list[int], sequences: list[Sequence], rules: Protocol, quirks: bool
-) -> Curves | None:
-    """:func:`batch_curves` over consecutive groups of results (each result is scored on its own, so
-    grouping changes no number); None as soon as one group would raise."""
-    parts: list[Curves] = []
-    start = 0
-    while start < len(predictions):
-        stop, frames = start, 0
-        while stop < len(predictions) and (stop == start or frames < _CHUNK_FRAMES):
-            frames += sequences[owners[stop]].gt.shape[0]
-            stop += 1
-        local = list(dict.fromkeys(owners[start:stop]))
-        position = {seq: k for k, seq in enumerate(local)}
-        part = batch_curves(
-            predictions[start:stop],
-            [position[o] for o in owners[start:stop]],
-            [sequences[i].gt for i in local],
-            [sequences[i].visible for i in local],
-            rules,
-            quirks,
-        )
-        if part is None:
-            return None
-        parts.append(part)
-        start = stop
-    if not parts:
-        return None
-    return Curves(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("success", "precision", "norm_precision")))
-
-
-def _score_one_by_one(
-    sequences: list[Sequence],
-    trackers: list[str],
-    loaded: Mapping[str, Mapping[str, list[np.ndarray] | None]],
-    rules: Protocol,
-    quirks: bool,
-) -> dict[str, Curves]:
-    """:func:`_score_sequences` sequence by sequence (all trackers of one sequence in one stack)."""
-
-    def score(seq: Sequence) -> list[Curves]:
-        # All trackers (and their runs) of one sequence in one stack.
-        runs = [loaded[t][seq.name] or [] for t in trackers]
-        preds = [run for per_tracker in runs for run in per_tracker]
-        labels = [f"tracker {t}, sequence {seq.name}" for t, r in zip(trackers, runs) for _ in r]
-        curves = sequence_curves(preds, seq.gt, seq.visible, rules, quirks, labels, sequence=seq.name)
-        out, row = [], 0
-        for r in runs:
-            rows = slice(row, row + len(r))
-            row += len(r)
-            out.append(Curves(curves.success[rows].mean(axis=0), curves.precision[rows].mean(axis=0),
-                              curves.norm_precision[rows].mean(axis=0)))  # fmt: skip
-        return out
-
-    # numpy releases the GIL in the array work, so long benchmarks score on every core;
-    # map() keeps the dataset order, and the first failing sequence in that order raises.
-    if len(sequences) > 32 and (os.cpu_count() or 1) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(min(4, os.cpu_count() or 1)) as pool:
-            scored = list(pool.map(score, sequences))
-    else:
-        scored = [score(seq) for seq in sequences]
-    return {
-        t: Curves(
-            success=np.stack([per_sequence[i].success for per_sequence in scored]),
-            precision=np.stack([per_sequence[i].precision for per_sequence in scored]),
-            norm_precision=np.stack([per_sequence[i].norm_precision for per_sequence in scored]),
-        )
-        for i, t in enumerate(trackers)
-    }
 
 
 def _summarise(

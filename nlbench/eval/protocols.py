@@ -1,6 +1,6 @@
 """Evaluation protocols as data: one frozen rules object per toolkit (eval-spec §1.5-§1.10).
 
-The metric code in :mod:`nlbench.eval.metrics` is written once; every difference
+The scorer (:mod:`nlbench.eval.scorer`) is written once; every difference
 between JointNLT's analysis code, current pytracking, the got10k toolkit and the
 MATLAB toolkits is a named field here.  Datasets matter only through their
 plugin's ``eval_quirks`` tag: ``"ltk"`` (LaSOT test) gets the reference's LaSOT-only

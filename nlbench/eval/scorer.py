@@ -1,0 +1,436 @@
+"""The one scorer: success, precision and normalized-precision curves of many results at once.
+
+Result ``i`` of ``predictions`` is scored against sequence ``owners[i]``.  The frames of all results
+lie end to end, each frame knows its result (the per-frame owner index), and every rule of the
+:class:`~nlbench.eval.protocols.Protocol` runs once over all of them; a curve is one ``bincount`` over
+(result, threshold bin).  Scoring one sequence is the same code with one owner (:func:`score_sequence`).
+Every step is elementwise, so scoring results together gives the same bits as scoring each alone.
+
+The steps, in the reference's preprocessing order (eval-spec §1.8):
+
+1. :func:`_first_problem` checks the inputs (NaN ground truth, invalid predictions, short results)
+   and finds the first problem in dataset order: sequence by sequence, within one the results in
+   the given order, each checked as the reference checks them.
+2. :func:`align`: truncation, carry-forward of invalid or zero-size boxes, padding, the first-frame
+   override, and which frames count.
+3. :func:`_measure`: IoU, centre error and normalized centre error (``nlbench.core.boxes``).
+4. :func:`_apply_outcomes`: what invalid-box, absent and uncounted frames score.
+5. :func:`_late_problems` (a NaN overlap on a valid frame, no frame to count) and the denominator.
+
+When step 1 finds a problem, only the sequences before it are scored, to see whether one of them
+fails later on (steps 4-5); the first problem in dataset order is raised.  There is no other path.
+
+Adding a rule: add the field to ``Protocol`` (``nlbench/eval/protocols.py``) and read it in the one
+step above that it changes — an input it rejects in ``_first_problem``, boxes it rewrites in
+``align``, per-frame values in ``_measure``, frame outcomes in ``_apply_outcomes``, the denominator
+in ``_score_chunk``.  Nothing else in nlbench scores frames; ``tests/test_eval_batch.py`` checks
+for every protocol that results scored together equal each scored alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as SequenceOf
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlbench.core import boxes
+from nlbench.core.errors import EvaluationError
+from nlbench.core.types import Sequence
+from nlbench.eval.protocols import Protocol
+
+__all__ = [
+    "NORM_PRECISION_INDEX",
+    "OP50_INDEX",
+    "OP75_INDEX",
+    "PRECISION_INDEX",
+    "Curves",
+    "align",
+    "count_curve",
+    "score",
+    "score_sequence",
+    "thresholds_below",
+]
+
+#: Index of the reported point on each curve (eval-spec §1.7).
+OP50_INDEX, OP75_INDEX, PRECISION_INDEX, NORM_PRECISION_INDEX = 10, 15, 20, 20
+
+#: Frames scored together: enough that numpy's per-call cost vanishes, few enough that the
+#: temporaries stay in cache and their memory is reused from one chunk to the next.
+_CHUNK_FRAMES = 1 << 18
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Fractions in [0, 1]; the leading axes are whatever was stacked (results, sequences)."""
+
+    success: np.ndarray  # (..., 21) over success thresholds
+    precision: np.ndarray  # (..., 51) over pixel thresholds
+    norm_precision: np.ndarray  # (..., 51) over normalized thresholds
+
+
+@dataclass(frozen=True, order=True)
+class _Problem:
+    """A reason to refuse, ordered as the reference meets them: sequence, step, result."""
+
+    owner: int
+    step: int  # 0 NaN ground truth, 1 a result's checks, 2 NaN overlap, 3 nothing to count
+    position: int  # the result, in the given order
+    message: str
+
+
+@dataclass(frozen=True)
+class _Truth:
+    """The ground truth of every sequence end to end: sequence s is rows start[s] .. start[s] + length[s]."""
+
+    boxes: np.ndarray  # (R, 4), column-major
+    start: np.ndarray  # (S,)
+    length: np.ndarray  # (S,)
+    nan: np.ndarray  # (R,) a NaN in the row
+    valid: np.ndarray  # (R,) the box passes the protocol's validity rule
+    absent: np.ndarray  # (R,) the target is absent (visibility flags, or 0,0,0,0 rows for TNL2K MATLAB)
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """Where each result's frames lie: result i is frames start[i] .. start[i] + length[i] (its GT rows)."""
+
+    start: np.ndarray  # (I,)
+    length: np.ndarray  # (I,) GT rows of the result's sequence
+    rows: np.ndarray  # (I,) prediction rows kept (at most length)
+    owner: np.ndarray  # (F,) the result of each frame
+    gt_row: np.ndarray  # (F,) the frame's row of _Truth
+    index: np.ndarray  # (F,) the frame's number within its result, from 0
+
+
+def score(
+    predictions: SequenceOf[np.ndarray],
+    owners: SequenceOf[int],
+    sequences: SequenceOf[Sequence],
+    protocol: Protocol,
+    lasot_quirks: bool,
+    labels: SequenceOf[str],
+) -> Curves:
+    """Curves of every result, shape (I, K) each: result i against ``sequences[owners[i]]``.
+
+    ``labels[i]`` names result i in errors ("tracker X, sequence Y").  Raises :class:`EvaluationError`
+    for the first problem in dataset order (sequence order, then the order of ``predictions``).
+    """
+    predictions = [np.asarray(p, dtype=np.float64).reshape(-1, 4) for p in predictions]
+    owner = np.asarray(owners, dtype=np.intp).reshape(-1)
+    truth = _truth(sequences, protocol)
+    names = [s.name for s in sequences]
+    rule = protocol.short_rule(lasot_quirks)
+    problem = _first_problem(predictions, owner, names, truth, protocol, rule, labels)
+    scored = np.arange(owner.size) if problem is None else np.flatnonzero(owner < problem.owner)
+    parts: list[Curves] = []
+    late: list[_Problem] = []
+    for chunk in _chunks(scored, truth.length[owner[scored]]):
+        curves, found = _score_chunk([predictions[i] for i in chunk], owner[chunk], chunk, truth, protocol,
+                                     lasot_quirks, rule, labels, names)  # fmt: skip
+        parts.append(curves)
+        late += found
+    if late or problem is not None:
+        raise EvaluationError(min([*late, *([problem] if problem else [])]).message)
+    sizes = (protocol.success_array.size, protocol.precision_array.size, protocol.norm_array.size)
+    return Curves(*(np.concatenate([getattr(p, f) for p in parts] or [np.zeros((0, k))])
+                    for f, k in zip(("success", "precision", "norm_precision"), sizes)))  # fmt: skip
+
+
+def score_sequence(
+    predictions: SequenceOf[np.ndarray],
+    gt: np.ndarray,
+    visible: np.ndarray | None,
+    protocol: Protocol,
+    lasot_quirks: bool,
+    labels: SequenceOf[str],
+    sequence: str = "sequence",
+) -> Curves:
+    """:func:`score` with one owner: several results (trackers, runs) on one sequence, shape (T, K) each."""
+    target = Sequence(name=sequence, dataset="", frames=(), gt=np.asarray(gt, dtype=np.float64), visible=visible)
+    return score(predictions, [0] * len(predictions), [target], protocol, lasot_quirks, labels)
+
+
+def align(
+    predictions: SequenceOf[np.ndarray],
+    owners: SequenceOf[int],
+    sequences: SequenceOf[Sequence],
+    protocol: Protocol,
+    lasot_quirks: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2 on valid inputs: the predictions aligned to their GT rows, end to end, and the frames that count.
+
+    Result i occupies the next ``len(sequences[owners[i]].gt)`` rows.  :func:`score` checks the inputs first.
+    """
+    predictions = [np.asarray(p, dtype=np.float64).reshape(-1, 4) for p in predictions]
+    owner = np.asarray(owners, dtype=np.intp).reshape(-1)
+    truth = _truth(sequences, protocol)
+    frames = _frames(predictions, owner, truth)
+    aligned, counted, _ = _align(predictions, frames, truth, protocol, protocol.short_rule(lasot_quirks))
+    return aligned, counted
+
+
+# -- step 1: inputs --------------------------------------------------------------------------------
+
+
+def _row_list(rows: np.ndarray) -> str:
+    first = [int(r) + 1 for r in rows[:3]]
+    more = f" and {rows.size - 3} more" if rows.size > 3 else ""
+    return ", ".join(map(str, first)) + more
+
+
+def _first_problem(
+    predictions: list[np.ndarray],
+    owner: np.ndarray,
+    names: SequenceOf[str],
+    truth: _Truth,
+    protocol: Protocol,
+    rule: str,
+    labels: SequenceOf[str],
+) -> _Problem | None:
+    """The first input problem in dataset order, or None; cheap screens first, row lists only on failure."""
+    order = np.argsort(owner, kind="stable")
+    bounds = np.flatnonzero(np.diff(owner[order], prepend=-1, append=-1))
+    for first, stop in zip(bounds[:-1], bounds[1:]):
+        s = int(owner[order[first]])
+        start, n = int(truth.start[s]), int(truth.length[s])
+        name = names[s]
+        if protocol.nan_gt == "raise" and truth.nan[start : start + n].any():
+            rows = _row_list(np.flatnonzero(truth.nan[start : start + n]))
+            return _Problem(s, 0, 0, f"sequence {name}: NaN in ground-truth row(s) {rows}; "
+                                     f"the {protocol.name} protocol cannot evaluate it")  # fmt: skip
+        for i in order[first:stop]:
+            message = _result_problem(predictions[i], n, protocol, rule, labels[i])
+            if message is not None:
+                return _Problem(s, 1, int(i), message)
+        if n == 0:
+            return _Problem(s, 3, 0, f"sequence {name}: no ground-truth frame can be evaluated")
+    return None
+
+
+def _result_problem(pred: np.ndarray, n_gt: int, protocol: Protocol, rule: str, where: str) -> str | None:
+    """The reference's checks of one result file (the whole file, before truncation), in its order."""
+    if protocol.invalid_pred == "raise":
+        with np.errstate(invalid="ignore"):  # inf - inf in the sum is NaN too, and leads to the exact check
+            suspicious = np.isnan(pred.sum()) or pred[:, 2:].min(initial=0.0) < 0
+        if suspicious:
+            nan_rows = np.flatnonzero(np.isnan(pred).any(axis=1))
+            if nan_rows.size:
+                return f"{where}: invalid results, NaN in row(s) {_row_list(nan_rows)} of the result file"
+            negative = np.flatnonzero((pred[:, 2] < 0) | (pred[:, 3] < 0))
+            if negative.size:
+                return (f"{where}: invalid results, negative width or height in row(s) {_row_list(negative)} "
+                        "of the result file")  # fmt: skip
+    if rule == "raise" and pred.shape[0] < n_gt:
+        return (f"{where}: the result has {pred.shape[0]} rows but the ground truth has {n_gt} (mis-match in "
+                f"tracker prediction and GT lengths; the {protocol.name} protocol rejects short results here)")  # fmt: skip
+    return None
+
+
+def _truth(sequences: SequenceOf[Sequence], protocol: Protocol) -> _Truth:
+    """Every sequence's GT end to end, with the validity rule and the absent frames (eval-spec §1.8 step 6)."""
+    gts = [np.asarray(s.gt, dtype=np.float64).reshape(-1, 4) for s in sequences]
+    length = np.fromiter((g.shape[0] for g in gts), dtype=np.intp, count=len(gts))
+    start = np.concatenate(([0], np.cumsum(length)[:-1])).astype(np.intp)
+    gt = np.asfortranarray(np.concatenate(gts) if gts else np.zeros((0, 4)))
+    x, y, w, h = gt.T
+    with np.errstate(invalid="ignore"):
+        if protocol.validity == "wh":
+            valid = (w > 0) & (h > 0)
+        elif protocol.validity == "xywh":
+            valid = (x > 0) & (y > 0) & (w > 0) & (h > 0)
+        else:
+            valid = np.ones(gt.shape[0], dtype=bool)
+    absent = np.zeros(gt.shape[0], dtype=bool)
+    for s, first, n in zip(sequences, start, length):
+        if protocol.use_visibility and s.visible is not None:
+            flags = np.asarray(s.visible, dtype=bool)[:n]
+            absent[first : first + flags.size] = ~flags  # a short flag file leaves the remaining frames visible
+        elif protocol.absent_from_zero_gt and s.visible is None:
+            absent[first : first + n] = (gt[first : first + n] == 0).all(axis=1)
+    nan = np.isnan(x) | np.isnan(y) | np.isnan(w) | np.isnan(h)
+    return _Truth(boxes=gt, start=start, length=length, nan=nan, valid=valid, absent=absent)
+
+
+# -- steps 2-5: scoring ----------------------------------------------------------------------------
+
+
+def _chunks(results: np.ndarray, frames: np.ndarray) -> list[np.ndarray]:
+    """Consecutive groups of results, each ending with the result that reaches ``_CHUNK_FRAMES`` frames."""
+    ends = np.cumsum(frames)
+    chunks, start = [], 0
+    while start < results.size:
+        before = int(ends[start - 1]) if start else 0
+        stop = int(np.searchsorted(ends, before + _CHUNK_FRAMES, "left")) + 1
+        chunks.append(results[start:stop])
+        start = stop
+    return chunks
+
+
+def _frames(predictions: list[np.ndarray], owner: np.ndarray, truth: _Truth) -> _Frames:
+    length = truth.length[owner]
+    rows = np.minimum(np.fromiter((p.shape[0] for p in predictions), dtype=np.intp, count=len(predictions)), length)
+    start = np.concatenate(([0], np.cumsum(length)[:-1])).astype(np.intp)
+    total = int(length.sum())
+    of_frame = np.repeat(np.arange(len(predictions)), length)
+    index = np.arange(total) - start[of_frame]
+    return _Frames(start=start, length=length, rows=rows, owner=of_frame,
+                   gt_row=index + truth.start[owner][of_frame], index=index)  # fmt: skip
+
+
+def _align(
+    predictions: list[np.ndarray], frames: _Frames, truth: _Truth, protocol: Protocol, rule: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 1 and 3-5 of eval-spec §1.8: (aligned boxes (F, 4), frames that count (F,), GT boxes (F, 4))."""
+    # Truncating before carrying forward changes nothing: a row inherits only from earlier rows.
+    pred = np.concatenate([p[:k] for p, k in zip(predictions, frames.rows)] or [np.zeros((0, 4))])
+    p_start = np.concatenate(([0], np.cumsum(frames.rows)[:-1])).astype(np.intp)
+    w, h = pred[:, 2], pred[:, 3]
+    replace = None
+    if protocol.invalid_pred == "carry":
+        with np.errstate(invalid="ignore"):
+            replace = ~((w > 0) & (h > 0)) | np.isnan(pred[:, 0]) | np.isnan(pred[:, 1])  # NaN, or size <= 0
+    elif protocol.carry_zero_size:
+        replace = (w == 0) | (h == 0)
+    if replace is not None:
+        replace[p_start[frames.rows > 0]] = False  # frame 0 is never carried (and stops the previous result's carry)
+        if replace.any():
+            # Each replaced row takes the last kept row before it, so runs inherit the same box.
+            pred = pred[np.maximum.accumulate(np.where(replace, 0, np.arange(pred.shape[0])))]
+    total = frames.owner.size
+    # Column-major (x, y, w and h each contiguous): the box arithmetic streams over columns.
+    aligned = np.zeros((total, 4), order="F")  # rows past a short result stay 0,0,0,0 (padding)
+    aligned[np.arange(pred.shape[0]) + np.repeat(frames.start - p_start, frames.rows)] = pred
+    gt = np.empty((total, 4), order="F")
+    for column, values in enumerate(truth.boxes.T):
+        values.take(frames.gt_row, out=gt[:, column])
+    first = frames.start[frames.length > 0]
+    aligned[first] = gt[first]  # the first frame is the given box
+    counted = ~truth.nan[frames.gt_row]
+    if rule == "truncate_gt":
+        counted &= frames.index < frames.rows[frames.owner]
+    return aligned, counted, gt
+
+
+def _measure(aligned: np.ndarray, gt: np.ndarray, protocol: Protocol) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per frame: IoU, centre error, normalized centre error (eval-spec §1.2-§1.4)."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # infinite predictions (--allow-non-finite)
+        overlap = boxes.iou(aligned, gt, eps=protocol.iou_eps, clip=protocol.iou_clip)
+        error = boxes.center_error(aligned, gt)
+        norm_error = boxes.normalized_center_error(aligned, gt, divide_first=protocol.norm_divide_first)
+    return overlap, error, norm_error
+
+
+def _outcome(value: str) -> float:
+    # An error of -1 is <= every threshold (success); +inf is above all (failure).
+    return -1.0 if value == "success" else np.inf
+
+
+def _apply_outcomes(
+    overlap: np.ndarray, error: np.ndarray, norm_error: np.ndarray, valid: np.ndarray, absent: np.ndarray,
+    counted: np.ndarray, protocol: Protocol, lasot_quirks: bool,
+) -> None:  # fmt: skip
+    """Eval-spec §1.8 steps 7-8 and §1.9, in place: frames that fail or succeed whatever the prediction."""
+    # NaN (got10k's unchecked predictions) compares false everywhere: a failure.
+    overlap[np.isnan(overlap)] = -1.0
+    error[np.isnan(error)] = np.inf
+    norm_error[np.isnan(norm_error)] = np.inf
+    overlap[~valid | absent] = -1.0
+    bad_box = ~valid
+    error[bad_box] = _outcome(protocol.invalid_box_precision)
+    norm_error[bad_box] = _outcome(protocol.invalid_box_norm_precision)
+    error[absent] = _outcome(protocol.absent_precision)
+    norm_error[absent] = _outcome(protocol.absent_norm_precision)
+    if lasot_quirks and protocol.lasot_invisible_fails:
+        error[absent] = np.inf
+        norm_error[absent] = np.inf
+    # Frames that do not count (got10k) leave numerator and denominator.
+    not_counted = ~counted
+    overlap[not_counted] = -1.0
+    error[not_counted] = np.inf
+    norm_error[not_counted] = np.inf
+
+
+def _score_chunk(
+    predictions: list[np.ndarray], owner: np.ndarray, positions: np.ndarray, truth: _Truth, protocol: Protocol,
+    lasot_quirks: bool, rule: str, labels: SequenceOf[str], names: SequenceOf[str],
+) -> tuple[Curves, list[_Problem]]:  # fmt: skip
+    """Steps 2-5 for checked results; ``positions`` are their indices in the caller's order (for errors)."""
+    frames = _frames(predictions, owner, truth)
+    aligned, counted, gt = _align(predictions, frames, truth, protocol, rule)
+    overlap, error, norm_error = _measure(aligned, gt, protocol)
+    del aligned, gt
+    valid, absent = truth.valid[frames.gt_row], truth.absent[frames.gt_row]
+    problems = _late_problems(overlap, valid, absent, frames, owner, positions, protocol, labels)
+    _apply_outcomes(overlap, error, norm_error, valid, absent, counted, protocol, lasot_quirks)
+    n_items = len(predictions)
+    denominator = np.bincount(frames.owner[counted], minlength=n_items)[:, None] + protocol.denominator_eps
+    for i in np.flatnonzero(denominator[:, 0] == 0):
+        problems.append(_Problem(int(owner[i]), 3, 0, f"sequence {names[owner[i]]}: no ground-truth frame can be evaluated"))
+    counts = [count_curve(values, frames.owner, n_items, thresholds, strict_greater=strict)
+              for values, thresholds, strict in ((overlap, protocol.success_array, True),
+                                                 (error, protocol.precision_array, False),
+                                                 (norm_error, protocol.norm_array, False))]  # fmt: skip
+    with np.errstate(invalid="ignore", divide="ignore"):  # a zero denominator is a problem above, raised by score()
+        return Curves(*(c / denominator for c in counts)), problems
+
+
+def _late_problems(
+    overlap: np.ndarray, valid: np.ndarray, absent: np.ndarray, frames: _Frames, owner: np.ndarray,
+    positions: np.ndarray, protocol: Protocol, labels: SequenceOf[str],
+) -> list[_Problem]:  # fmt: skip
+    """A NaN overlap on a valid, present frame: the reference aborts ('Nans in calculated overlap')."""
+    if protocol.invalid_pred != "raise":
+        return []
+    bad = np.isnan(overlap) & valid & ~absent  # only reachable with infinite predictions (x=-inf, w=+inf)
+    if not bad.any():
+        return []
+    out = []
+    for i in np.unique(frames.owner[bad]):
+        where = frames.index[bad & (frames.owner == i)]
+        out.append(_Problem(int(owner[i]), 2, int(positions[i]),
+                            f"{labels[positions[i]]}: the overlap is NaN at frame(s) {_row_list(where)} (infinite "
+                            "prediction values); the reference aborts here ('Nans in calculated overlap')"))  # fmt: skip
+    return out
+
+
+def thresholds_below(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """For each value, the number of thresholds strictly below it (= ``searchsorted(t, v, 'left')``).
+
+    The thresholds of every protocol are (nearly) evenly spaced, so a guess from
+    the spacing is off by at most a step or two; exact comparisons against the
+    thresholds then correct it.  This is several times faster than a binary
+    search over millions of frames, and gives the same integers.
+    """
+    k = thresholds.size
+    step = (thresholds[-1] - thresholds[0]) / (k - 1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.ceil((values - thresholds[0]) / step)
+    scaled[np.isnan(scaled)] = k  # NaN sorts last, as in searchsorted
+    guess = np.clip(scaled, 0, k).astype(np.intp)
+    padded = np.concatenate(([-np.inf], thresholds, [np.inf]))
+    for _ in range(k + 1):  # converges in one or two rounds
+        too_high = (guess > 0) & (padded[guess] >= values)  # threshold guess-1 is not below the value
+        too_low = (guess < k) & (padded[guess + 1] < values)  # threshold guess is below the value
+        correction = too_low.view(np.int8) - too_high.view(np.int8)
+        if not correction.any():
+            return guess
+        guess += correction
+    raise AssertionError("threshold binning did not converge")  # unreachable for sorted thresholds
+
+
+def count_curve(
+    values: np.ndarray, owner: np.ndarray, n_owners: int, thresholds: np.ndarray, strict_greater: bool
+) -> np.ndarray:
+    """Per owner, how many of its values are above (``>``) or at most (``<=``) each threshold: (n_owners, K).
+
+    With b = the number of thresholds strictly below v: ``v > t`` holds at the first b thresholds,
+    ``v <= t`` from index b on.  The caller maps NaN to a failing value first.
+    """
+    k = thresholds.size
+    bins = thresholds_below(values, thresholds)
+    bins += owner * (k + 1)
+    hist = np.bincount(bins, minlength=n_owners * (k + 1)).reshape(n_owners, k + 1)
+    if strict_greater:
+        return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    return np.cumsum(hist, axis=1)[:, :k]
