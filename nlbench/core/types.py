@@ -24,6 +24,8 @@ class Sequence:
     visible: np.ndarray | None = None  # (N,) bool, None where the dataset has no flags
     attributes: Mapping[str, bool] = field(default_factory=dict)
     language_path: Path | None = None  # the file the sentence came from, for quirk-faithful readers
+    #: (width, height) of the frames where a protocol needs it (predictions clipped to the image); None = unknown
+    image_size: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.gt)

@@ -409,3 +409,61 @@ def count_images(directory: Path, suffixes: tuple[str, ...] = (".jpg", ".png")) 
     if not directory.is_dir():
         return None
     return sum(1 for e in directory.iterdir() if e.suffix.lower() in suffixes)
+
+
+# ------------------------------------------------------------------------ helpers of the newer benchmarks
+
+
+def first_existing(candidates: Iterable[Path]) -> Path | None:
+    """The first of ``candidates`` that is a directory (frame folders differ between copies, spec §6.4)."""
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def zero_rows(gt: np.ndarray) -> np.ndarray:
+    """Rows that are exactly ``0,0,0,0``: how VastTrack and WebUAV-3M mark an absent target (spec §3.2, §4.3)."""
+    return np.all(np.asarray(gt) == 0, axis=1)
+
+
+def read_flag_column(path: Path, sequence: str, n_rows: int, what: str, allow_longer: bool = False) -> np.ndarray:
+    """One 0/1 flag per GT row; a longer file is cut to the GT length only where the toolkit cuts it."""
+    flags = read_flags(path, sequence, what=what)
+    if len(flags) == n_rows or (allow_longer and len(flags) > n_rows):
+        return flags[:n_rows]
+    raise DatasetError(f"{path}: {len(flags)} flags but the ground truth has {n_rows} rows (sequence '{sequence}')")
+
+
+def require_some_visible(visible: np.ndarray, sequence: str, source: str, convention: str) -> np.ndarray:
+    """``visible`` unless no frame at all is visible: then the flag file has the other polarity (say so)."""
+    if len(visible) and not visible.any():
+        raise DatasetError(
+            f"{source}: every frame of sequence '{sequence}' reads as invisible under this dataset's convention "
+            f"({convention}); the file looks like one with the opposite polarity (another dataset's absent flags). "
+            "Check that --dataset names the benchmark the annotations come from."
+        )
+    return visible
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image from its header (nothing decoded), None when it cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return int(image.width), int(image.height)
+    except (OSError, UnidentifiedImageError):
+        return None
+
+
+def check_official_set(report: VerifyReport, official: Seq[str], present: Iterable[str], names: Iterable[str] | None) -> list[str]:
+    """Fill the digest and the missing-sequence problems of ``report``; the wanted names that are present."""
+    present_set = set(present)
+    report.list_sha256 = names_sha256(n for n in official if n in present_set)
+    wanted = select_names(official, names)
+    report.expected = len(wanted)
+    found = []
+    for name in wanted:
+        if name in present_set:
+            found.append(name)
+        else:
+            report.add("missing sequence", name, "not found under the root")
+    return found
