@@ -2,7 +2,7 @@
 
 The batched executor asks for the next frame of every slot right after handing the current ones to the model,
 so decoding overlaps the network. ``wait_seconds`` counts the time the caller stood blocked on a frame: the
-model's wait-for-frames share of a run is ``wait_seconds / wall time``. Decoding is the runner's ``read_frame``
+model's wait-for-frames share of a run is ``wait_seconds / wall time``. Decoding is ``nlbench.datasets.frames.read_frame``
 (OpenCV, BGR -> RGB, as the original trackers read frames), so prefetched frames are the same bytes.
 """
 

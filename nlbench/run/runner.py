@@ -29,7 +29,7 @@ from nlbench.run.executors.batched import build_batched_tracker, run_batched
 from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
 from nlbench.run.executors.local import run_batched_pool, run_process_pool, run_sequential
 from nlbench.run.executors.ray import run_on_ray
-from nlbench.run.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, track_sequence
+from nlbench.run.executors.sequence import build_worker_tracker, release_worker_tracker, track_sequence
 from nlbench.core.registry import get_dataset, get_tracker
 from nlbench.run.sentences import SentenceFile, apply_sentences, check_names, read_sentence_file
 from nlbench.store.manifest import (
@@ -46,7 +46,7 @@ from nlbench.core.types import MODES, Sequence, TrackerPlugin
 
 EXECUTORS = ("local", "ray")
 
-__all__ = ["RunPlan", "RunRequest", "RunSummary", "plan_run", "run", "read_frame", "track_sequence", "parse_shard",
+__all__ = ["RunPlan", "RunRequest", "RunSummary", "plan_run", "run", "track_sequence", "parse_shard",
            "select_shard"]
 
 log = logging.getLogger(__name__)

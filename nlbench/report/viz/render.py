@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from nlbench.core.errors import DatasetError, VisualizationError
 from nlbench.core.types import Sequence as Seq
+from nlbench.datasets.frames import read_frame
 from nlbench.report.viz.draw import Layout, compose_frame, compose_strip, draw_tile, layout_for, panel
 from nlbench.report.viz.palette import tracker_colours
 from nlbench.report.viz.pick import Pick, pick
@@ -44,13 +45,6 @@ class Rendered:
     sequence: str
     frames: range
     pick: Pick | None = None
-
-
-def read_frame(path: Path) -> np.ndarray:
-    """A frame as the datasets give it to trackers (OpenCV, RGB)."""
-    from nlbench.run.runner import read_frame as read
-
-    return read(path)
 
 
 def parse_frames(text: str | None, n_frames: int, sequence: str) -> range:

@@ -22,7 +22,8 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
-from nlbench.run.executors.sequence import describe_error, initial_inputs, read_frame
+from nlbench.datasets.frames import read_frame
+from nlbench.run.executors.sequence import describe_error, initial_inputs
 from nlbench.run.prefetch import FramePrefetcher
 from nlbench.core.registry import get_tracker
 from nlbench.store.writer import write_sequence_result

@@ -17,7 +17,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
-from nlbench.run.executors.sequence import build_worker_tracker, read_frame, release_worker_tracker, run_one
+from nlbench.datasets.frames import read_frame
+from nlbench.run.executors.sequence import build_worker_tracker, release_worker_tracker, run_one
 from nlbench.core.types import Sequence
 
 

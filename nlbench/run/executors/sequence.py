@@ -8,23 +8,15 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
 from nlbench.core.errors import NlbenchError
 from nlbench.run.executors.job import Job, SequenceOutcome
 from nlbench.core.registry import get_tracker
+from nlbench.datasets.frames import read_frame
 from nlbench.store.writer import write_sequence_result
 from nlbench.core.types import Sequence, TrackerPlugin
-
-
-def read_frame(path: Path) -> np.ndarray:
-    """Decode a frame as the originals do: OpenCV, then BGR -> RGB."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise NlbenchError(f"cannot read frame {path}")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def initial_inputs(seq: Sequence, mode: str) -> tuple[str | None, np.ndarray | None]:
