@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlbench.core.errors import ResultFormatError
+from nlbench.core.registry import get_dataset
 from nlbench.store.importer import (
     clear_cache,
     find_result_files,
-    otb_aliases,
     parse_result_bytes,
     read_result_file,
 )
@@ -192,7 +192,7 @@ def test_missing_directory(tmp_path):
 
 def test_otb_aliases(tmp_path):
     root = _results(tmp_path / "r", ["Skating3", "Skating2_1", "Human4_2", "Jogging.1", "Biker"])
-    aliases = otb_aliases()
+    aliases = get_dataset("otb99").sequence_aliases()  # the table lives with the dataset plugin
     assert "Skating3" in aliases["Skating2-2"] and "Skating2-2" in aliases["Skating3"]
     found = find_result_files(root, ["Skating2-1", "Skating2-2", "Human4", "Jogging-1", "Biker", "Bird1"], aliases)
     assert found["Skating2-2"] == [root / "Skating3.txt"]

@@ -15,7 +15,7 @@ The number parser itself is :mod:`nlbench.core.boxtext`, shared with the ground-
 
 from __future__ import annotations
 
-from nlbench.store.layouts import SIDE_DIRS, SIDE_FILE_SUFFIXES, find_result_files, otb_aliases
+from nlbench.store.layouts import SIDE_DIRS, SIDE_FILE_SUFFIXES, find_result_files
 from nlbench.store.parse_cache import clear_cache, read_result_file, read_result_files
 from nlbench.store.parsing import parse_result_bytes
 
@@ -24,7 +24,6 @@ __all__ = [
     "SIDE_FILE_SUFFIXES",
     "clear_cache",
     "find_result_files",
-    "otb_aliases",
     "parse_result_bytes",
     "read_result_file",
     "read_result_files",

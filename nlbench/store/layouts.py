@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nlbench.core.errors import ResultFormatError
 
-__all__ = ["SIDE_DIRS", "SIDE_FILE_SUFFIXES", "find_result_files", "otb_aliases"]
+__all__ = ["SIDE_DIRS", "SIDE_FILE_SUFFIXES", "find_result_files"]
 
 #: Files beside ``<seq>.txt`` that are not box results (eval-spec §4.1-4.2; ours: ``_ground``).
 SIDE_FILE_SUFFIXES = (
@@ -26,12 +26,6 @@ SIDE_FILE_SUFFIXES = (
 )
 #: Directories that hold side files only (got10k writes ``times/``).
 SIDE_DIRS = ("times",)
-
-def otb_aliases() -> dict[str, tuple[str, ...]]:
-    """Kept for existing callers: the OTB99 plugin's ``sequence_aliases()`` (the table lives with the dataset)."""
-    from nlbench.datasets.otb99 import result_aliases
-
-    return dict(result_aliases())
 
 
 _RUN_SUFFIX = re.compile(r"^(?P<param>.+?)_(?P<run>\d+)$")
