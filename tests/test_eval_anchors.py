@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 from nlbench.eval import evaluate
-from nlbench.eval.attributes import LASOT_ATTRIBUTES, TNL2K_ATTRIBUTES
+from nlbench.datasets.lasot import LASOT_ATTRIBUTES
+from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES
 from nlbench.store.importer import read_result_file
 from nlbench.core.types import Sequence
 

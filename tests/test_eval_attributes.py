@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nlbench.eval import evaluate
-from nlbench.eval.attributes import LASOT_ATTRIBUTES, TNL2K_ATTRIBUTES
+from nlbench.datasets.lasot import LASOT_ATTRIBUTES
+from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES
 from nlbench.eval.sources import load_sequences
 
 # eval-spec §2.1 / §2.2: sequences per attribute in the test splits.

@@ -6,11 +6,6 @@ from collections.abc import Iterable, Mapping
 
 from nlbench.core.registry import find_dataset
 
-# Kept importable from here for existing callers; the tables belong to the dataset modules.
-from nlbench.datasets.lasot import LASOT_ATTRIBUTES  # noqa: F401
-from nlbench.datasets.otb99 import OTB_ATTRIBUTES  # noqa: F401
-from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES  # noqa: F401
-
 
 def attribute_order(dataset: str, attribute_maps: Iterable[Mapping[str, bool]]) -> list[str]:
     """The dataset's official order (its plugin's ``attributes``), then any other names in the order first seen."""
