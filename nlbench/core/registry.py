@@ -2,8 +2,9 @@
 
 Built-in trackers and datasets register through ``pyproject.toml`` exactly as a
 third-party package would, in the groups ``nlbench.trackers`` and
-``nlbench.datasets``.  A composed name ``GROUNDER+TRACKER`` builds the separated
-pipeline from two registered plugins.
+``nlbench.datasets``.  A composed name ``GROUNDER+TRACKER`` is built by the composer registered in
+``nlbench.composers`` under the name ``+`` (the built-in one: the separated pipeline of
+``nlbench_trackers.separated``), so the registry imports no plugin.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from nlbench.core.types import DatasetPlugin, TrackerPlugin
 
 TRACKER_GROUP = "nlbench.trackers"
 DATASET_GROUP = "nlbench.datasets"
+#: ``compose(grounder_plugin, tracker_plugin) -> TrackerPlugin``, keyed by the operator that joins the two names.
+COMPOSER_GROUP = "nlbench.composers"
+COMPOSE_OPERATOR = "+"
 
 
 @lru_cache(maxsize=None)
@@ -93,11 +97,15 @@ def is_grounding(name: str) -> bool:
 
 def get_tracker(name: str) -> TrackerPlugin:
     """Resolve a tracker name; ``A+B`` composes grounder A with box tracker B."""
-    if "+" in name and name not in _entry_points(TRACKER_GROUP):
-        from nlbench_trackers.separated import compose_plugin
-
-        grounder_name, tracker_name = name.split("+", 1)
-        return compose_plugin(get_tracker(grounder_name), get_tracker(tracker_name))
+    if COMPOSE_OPERATOR in name and name not in _entry_points(TRACKER_GROUP):
+        if COMPOSE_OPERATOR not in _entry_points(COMPOSER_GROUP):
+            raise PluginError(
+                f"'{name}' names a composed pipeline GROUNDER{COMPOSE_OPERATOR}TRACKER, but no installed package "
+                f"registers its composer (entry point '{COMPOSE_OPERATOR}' in the group {COMPOSER_GROUP})"
+            )
+        grounder_name, tracker_name = name.split(COMPOSE_OPERATOR, 1)
+        compose = _load(COMPOSER_GROUP, "composer", COMPOSE_OPERATOR)
+        return compose(get_tracker(grounder_name), get_tracker(tracker_name))
     return _load(TRACKER_GROUP, "tracker", name)
 
 
