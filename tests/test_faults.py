@@ -157,3 +157,58 @@ def test_five_random_kills_per_verb(work, tmp_path, verb):
         out.mkdir()
         _interrupt(work, verb, out, rng.uniform(0.2, 3.0), rng.choice((signal.SIGTERM, signal.SIGKILL)))
         assert_no_partial_file(out, work["reference"][verb])
+
+
+def _box_files(folder: Path) -> dict[str, bytes]:
+    return {n: b for n, b in snapshot(folder).items() if n.endswith(".txt") and not n.endswith(("_time.txt", "_ground.txt"))
+            and "/" not in n}
+
+
+#: A part of synth that keeps several processes busy at once for a few seconds.
+SHARED = ["--sequences", ",".join(f"synth_test_{k:04d}" for k in range(1, 17))]
+
+
+def _runs(stdout: str) -> int:
+    """How many sequences this process tracked ('N sequence(s) run, ...')."""
+    line = [x for x in stdout.splitlines() if "sequence(s) run" in x][-1]
+    return int(line.split()[0])
+
+
+@pytest.fixture(scope="module")
+def kcf_reference(work) -> dict[str, bytes]:
+    out = work["base"] / "kcf-single"
+    done = nlbench(["run", "--tracker", "kcf", "--dataset", "synth", "--mode", "bb", "--out", str(out), "--quiet", *SHARED],
+                   cwd=work["base"], env=work["env"])
+    assert done.returncode == 0, done.stderr
+    return _box_files(out)
+
+
+@pytest.mark.parametrize("processes", [2, 4])
+def test_runs_sharing_one_folder_track_each_sequence_once(work, kcf_reference, tmp_path, processes):
+    out = tmp_path / "shared"
+    args = ["run", "--tracker", "kcf", "--dataset", "synth", "--mode", "bb", "--out", str(out), "--quiet", *SHARED]
+    procs = [start(args, cwd=work["base"], env=work["env"]) for _ in range(processes)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [r[1] for r in results]
+    counts = [_runs(stdout) for stdout, _ in results]
+    assert sum(counts) == len(kcf_reference), counts  # every sequence tracked exactly once, over all processes
+    assert _box_files(out) == kcf_reference
+    assert not list((out / ".claims").glob("*.claim"))  # every claim released
+
+
+def test_a_killed_run_leaves_its_sequences_to_the_others(work, kcf_reference, tmp_path):
+    out = tmp_path / "shared"
+    args = ["run", "--tracker", "kcf", "--dataset", "synth", "--mode", "bb", "--out", str(out), "--quiet", *SHARED]
+    victim = start(args, cwd=work["base"], env=work["env"])
+    deadline = time.time() + 60
+    while not list((out / ".claims").glob("*.claim")) and time.time() < deadline:
+        time.sleep(0.02)
+    survivor = start(args, cwd=work["base"], env=work["env"])
+    time.sleep(0.5)
+    victim.kill()  # mid-sequence: its claim stays behind, naming a pid that no longer exists
+    victim.communicate()
+    stdout, stderr = survivor.communicate(timeout=300)
+    assert survivor.returncode == 0, stderr
+    assert _box_files(out) == kcf_reference  # the survivor took over the dead run's claim
+    again = nlbench(args, cwd=work["base"], env=work["env"])
+    assert _runs(again.stdout) == 0

@@ -21,12 +21,14 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
+from nlbench.core.errors import StorageError
+from nlbench.run.claims import claim, release
+from nlbench.run.executors.job import Job, SequenceOutcome, Throughput, claimed_elsewhere
 from nlbench.datasets.frames import read_frame
 from nlbench.run.executors.sequence import describe_error, initial_inputs
 from nlbench.run.prefetch import FramePrefetcher
 from nlbench.core.registry import get_tracker
-from nlbench.store.writer import write_sequence_result
+from nlbench.store.writer import result_paths, write_sequence_result
 from nlbench.core.types import Sequence, SlotStart, TrackerPlugin
 
 
@@ -69,6 +71,7 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
         def fail(slot: int, error: str) -> SequenceOutcome:
             run = active.pop(slot)
             tracker.release(slot)
+            release(out_dir, run.seq.name)
             return SequenceOutcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
 
         def fail_all(slots: Iterable[int], exc: Exception) -> Iterator[SequenceOutcome]:
@@ -83,8 +86,12 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
             try:
                 write_sequence_result(out_dir, run.seq.name, run.boxes, run.times, run.grounded)
                 error = None
+            except StorageError:
+                raise  # a full disk: every later sequence would fail the same way
             except Exception as exc:
                 error = describe_error(exc)
+            finally:
+                release(out_dir, run.seq.name)
             return SequenceOutcome(run.seq.name, error, time.perf_counter() - run.started, len(run.seq))
 
         def advance_or_finish(slot: int) -> SequenceOutcome | None:
@@ -100,6 +107,9 @@ def run_batched(job: Job, pending: list[Sequence], batch_size: int, throughput: 
             free = [s for s in range(tracker.capacity) if s not in active]
             while free and waiting:
                 seq, first = waiting.popleft()
+                if not claim(out_dir, seq.name, done=result_paths(out_dir, seq.name)["boxes"]):
+                    yield claimed_elsewhere(seq)  # another run on this folder has it
+                    continue
                 slot = free[0]
                 active[slot] = _Running(seq, time.perf_counter(), np.zeros((len(seq), 4), dtype=np.float64))
                 try:

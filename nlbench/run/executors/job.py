@@ -27,6 +27,11 @@ class SequenceOutcome(NamedTuple):
     error: str | None
     seconds: float
     frames: int
+    elsewhere: bool = False  # claimed by another process on the same --out folder: not run here
+
+
+def claimed_elsewhere(seq: Any) -> "SequenceOutcome":
+    return SequenceOutcome(seq.name, None, 0.0, 0, elsewhere=True)
 
 
 #: a run's throughput, filled in by executors that measure it (recorded in run.json)

@@ -11,11 +11,12 @@ from typing import Any, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from nlbench.core.errors import NlbenchError
-from nlbench.run.executors.job import Job, SequenceOutcome
+from nlbench.core.errors import NlbenchError, StorageError
+from nlbench.run.claims import claim, release
+from nlbench.run.executors.job import Job, SequenceOutcome, claimed_elsewhere
 from nlbench.core.registry import get_tracker
 from nlbench.datasets.frames import read_frame
-from nlbench.store.writer import write_sequence_result
+from nlbench.store.writer import result_paths, write_sequence_result
 from nlbench.core.types import Sequence, TrackerPlugin
 
 
@@ -72,12 +73,23 @@ def release_worker_tracker() -> None:
 
 def run_one(job: Job, seq: Sequence, frame_bar: bool = False,
             read: Callable[[Path], np.ndarray] = read_frame) -> SequenceOutcome:
-    """Track ``seq`` with this process's tracker and write its files; an error is returned, not raised."""
+    """Track ``seq`` with this process's tracker and write its files; an error is returned, not raised.
+
+    The sequence is claimed first (:mod:`nlbench.run.claims`): one held by another run on the same folder is
+    skipped.  A storage fault (a full disk) ends the run: every later sequence would fail the same way.
+    """
     start = time.perf_counter()
+    out_dir = Path(job.out_dir)
+    if not claim(out_dir, seq.name, done=result_paths(out_dir, seq.name)["boxes"]):
+        return claimed_elsewhere(seq)
     try:
         boxes, times, grounded = track_sequence(_WORKER["tracker"], seq, job.mode, frame_bar, read)
-        write_sequence_result(Path(job.out_dir), seq.name, boxes, times, grounded)
+        write_sequence_result(out_dir, seq.name, boxes, times, grounded)
         error = None
+    except StorageError:
+        raise
     except Exception as exc:  # one broken sequence must not end the run
         error = describe_error(exc)
+    finally:
+        release(out_dir, seq.name)
     return SequenceOutcome(seq.name, error, time.perf_counter() - start, len(seq))
