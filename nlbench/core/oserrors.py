@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nlbench.core.errors import StorageError
 
-__all__ = ["free_bytes", "format_size", "storage_error"]
+__all__ = ["free_bytes", "format_size", "storage_error", "with_estimate"]
 
 
 def format_size(n: float) -> str:
@@ -84,4 +84,14 @@ def storage_error(
     advice = _advice(exc.errno, Path(os.fsdecode(target)), needed) or str(exc)
     error = StorageError(f"cannot {action} {target}: {advice}")
     error.errno = exc.errno
+    error.details = (exc, target, action)  # type: ignore[attr-defined]  (for with_estimate)
     return error
+
+
+def with_estimate(error: StorageError, needed: int) -> StorageError:
+    """``error`` again with the space the step needs, where it is a full disk (other errors are returned as is)."""
+    details = getattr(error, "details", None)
+    if details is None or error.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return error
+    exc, target, action = details
+    return storage_error(exc, target, action, needed=needed)
