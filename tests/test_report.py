@@ -342,7 +342,7 @@ def test_results_folders_are_evaluated_with_nlbench_eval(tmp_path, monkeypatch):
         }
 
     monkeypatch.setattr(nlbench.eval, "evaluate", fake_evaluate)
-    monkeypatch.setattr(nlbench.eval.sources, "load_sequences", lambda dataset, root: ["s1", "s2"])
+    monkeypatch.setattr(nlbench.eval.sources, "load_sequences", lambda dataset, root, split, names: ["s1", "s2"])
     result = CliRunner().invoke(
         main,
         [

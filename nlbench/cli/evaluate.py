@@ -26,7 +26,7 @@ def _scoring_options(func, several_protocols: bool = False):
     if several_protocols:
         protocol_help += " 'all' or a comma list (jointnlt,tnl2k-matlab) prints trackers x protocols."
     options = [
-        dataset_option(),
+        dataset_option(short=False),
         root_option(),
         results_option(help="A tracker's result folder (<seq>.txt files, any layout/separator). "
                        "Repeat to compare trackers."),

@@ -19,7 +19,7 @@ from nlbench.cli.options import (
 
 
 @click.command("explain")
-@dataset_option()
+@dataset_option(short=False)
 @root_option()
 @results_option()
 @sequences_option("Only these sequences.")

@@ -73,14 +73,17 @@ class CommaList(click.ParamType):
         return value if isinstance(value, tuple) else comma_list(value)
 
 
-def dataset_option(*, multiple: bool = False, required: bool = True, checked: bool = False,
+def dataset_option(*, multiple: bool = False, required: bool = True, checked: bool = False, short: bool = True,
                    help: str = "Registered tracking dataset (see `nlbench datasets`).") -> Callable[[F], F]:
-    """``--dataset/-d NAME``: a registered dataset (field ``dataset``, or ``datasets`` with ``multiple``).
+    """``--dataset NAME`` (``-d`` with ``short``): a registered dataset (field ``dataset``, or ``datasets`` with
+    ``multiple``).
 
     ``checked`` rejects an unregistered name while parsing (a usage error listing the names); otherwise the
-    registry's error ("unknown dataset 'x'. Did you mean ...") comes when the stage loads it.
+    registry's error ("unknown dataset 'x'. Did you mean ...") comes when the stage loads it.  The verbs that
+    never had ``-d`` keep their usage errors as they were (click names every spelling of an option in them).
     """
-    return click.option("--dataset", "-d", "datasets" if multiple else "dataset", multiple=multiple,
+    names = ("--dataset", "-d") if short else ("--dataset",)
+    return click.option(*names, "datasets" if multiple else "dataset", multiple=multiple,
                         required=required, type=DatasetName() if checked else None, metavar="DATASET", help=help)
 
 

@@ -5,30 +5,39 @@ from __future__ import annotations
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import (
+    OUT_FILE,
+    dataset_option,
+    results_option,
+    root_option,
+    sequences_option,
+    skip_missing_option,
+    split_option,
+)
 
 
 @click.command("visualize")
-@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
-@click.option("--root", type=click.Path(file_okay=False), default=None, help="Dataset root (default: the configured root).")
-@click.option("--split", default=None, help="Dataset split (default: the dataset's default).")
-@click.option("--results", "results", multiple=True, required=True, metavar="NAME=DIR",
-              help="Raw results folder of one tracker (repeatable; the order fixes the colours).")
+@dataset_option()
+@root_option("Dataset root (default: the configured root).")
+@split_option("Dataset split (default: the dataset's default).")
+@results_option(help="Raw results folder of one tracker (repeatable; the order fixes the colours).")
 @click.option("--sequence", "-s", default=None, help="The sequence to show.")
 @click.option("--pick", "pick_rule", type=click.Choice(("worst", "disagree", "lost")), default=None,
               help="Pick the sequences (and frames) instead of --sequence; rules below.")
+@sequences_option("With --pick: rank only these sequences.")
+@skip_missing_option("With --pick and --sequences: drop sequences some folder has no result for.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True, help="Sequences to pick.")
 @click.option("--context", type=click.IntRange(min=0), default=25, show_default=True,
               help="With --pick: frames shown before and after the failure span.")
 @click.option("--frames", default=None, metavar="A:B", help="Frames A..B-1 (0-based; default: all).")
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", "-o", required=True, type=OUT_FILE,
               help="Output file: .mp4 (H.264), .gif, or .png (a strip of key frames).")
 @click.option("--width", type=int, default=None, help="Frame width in pixels (default: native).")
 @click.option("--keyframes", "-k", type=click.IntRange(min=1), default=5, show_default=True,
               help="Key frames in a .png strip.")
 @click.option("--fps", type=click.FloatRange(min=1), default=25.0, show_default=True, help="Frame rate of .mp4/.gif.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def visualize_cmd(dataset, root, split, results, sequence, pick_rule, count, context, frames, out, width, keyframes,
-                  fps, quiet) -> None:
+def visualize_cmd(**params) -> None:
     """Draw every tracker's box on the frames of a sequence.
 
     Each frame shows the GT box (white, dashed), each tracker's box in a fixed
@@ -51,8 +60,10 @@ def visualize_cmd(dataset, root, split, results, sequence, pick_rule, count, con
                 any NL run, longest first; sequences without one are not picked.
                 Failure span: that streak.
     Frames without a valid GT box (absent, empty or invisible) are left out before
-    runs are counted. Only sequences every folder holds are ranked; ties keep the
-    dataset order. Frames shown: the failure span and --context frames each side.
+    runs are counted. --sequences restricts what is ranked (a named sequence
+    missing from a folder is an error unless --skip-missing); of the whole split,
+    only sequences every folder holds are ranked. Ties keep the dataset order.
+    Frames shown: the failure span and --context frames each side.
     With --count > 1 files are named OUT-<rank>-<sequence>.<ext>.
 
     \b
@@ -62,30 +73,10 @@ def visualize_cmd(dataset, root, split, results, sequence, pick_rule, count, con
       nlbench visualize -d synth --results ... --sequence synth_test_0007 --out seq7.png -k 6 --width 384
       nlbench visualize -d lasot --root /data/LaSOT --results ... --pick lost --count 3 --out lost.mp4
     """
-    from nlbench.eval.sources import parse_results_option
-    from nlbench.report.viz import visualize
+    from nlbench.report.stages import VisualizeRequest, visualize_stage
+    from nlbench.report.text import visualize_text
 
-    written = visualize(
-        dataset,
-        parse_results_option(results),
-        out,
-        sequence=sequence,
-        pick_rule=pick_rule,
-        count=count,
-        frames=frames,
-        root=root,
-        split=split,
-        width=width,
-        keyframes=keyframes,
-        fps=fps,
-        context=context,
-        progress=not quiet,
-    )
-    if pick_rule and not written:
-        click.echo(f"--pick {pick_rule}: no sequence qualifies (no tracker lost the target), nothing written")
-    for item in written:
-        why = f"  [{item.pick.reason}]" if item.pick else ""
-        click.echo(f"{item.path}: {item.sequence} frames {item.frames.start}:{item.frames.stop}{why}")
+    click.echo(visualize_text(visualize_stage(VisualizeRequest(**params))))
 
 
 register(visualize_cmd)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -264,8 +264,15 @@ def evaluate_result_dirs(
     root: str | Path | None = None,
     protocol: str | None = None,
     allow_non_finite: bool = False,
+    split: str | None = None,
+    sequences: Sequence[str] | None = None,
+    skip_missing: bool = False,
 ) -> list[MeasuredTracker]:
-    """Evaluate raw result folders (``NAME[@INIT]=DIR``) with :func:`nlbench.eval.evaluate`."""
+    """Evaluate raw result folders (``NAME[@INIT]=DIR``) with :func:`nlbench.eval.evaluate`.
+
+    ``split`` and ``sequences`` choose what to score them on (default: the whole default split);
+    ``skip_missing`` drops the sequences some folder has no result for, from every folder.
+    """
     if not results:
         return []
     from nlbench.eval import evaluate
@@ -275,8 +282,10 @@ def evaluate_result_dirs(
     for _, _, directory in specs:
         if not directory.is_dir():
             raise ReportInputError(f"--results: {directory} is not a folder of raw results")
-    sequences = load_sequences(dataset, root)
+    loaded = load_sequences(dataset, root, split, list(sequences) if sequences is not None else None)
     kwargs: dict[str, Any] = {"dataset": dataset}
+    if skip_missing:
+        kwargs["skip_missing"] = True
     if allow_non_finite:
         kwargs["allow_non_finite"] = True
     if protocol:
@@ -285,7 +294,7 @@ def evaluate_result_dirs(
     keys = [name if sum(n == name for n, _, _ in specs) == 1 else f"{name}@{init}" for name, init, _ in specs]
     if len(set(keys)) != len(keys):
         raise ReportInputError("--results: each NAME[@INIT] must be given once")
-    evaluation = evaluate(sequences, results={k: d for k, (_, _, d) in zip(keys, specs)}, **kwargs)
+    evaluation = evaluate(loaded, results={k: d for k, (_, _, d) in zip(keys, specs)}, **kwargs)
     data = evaluation.to_json() if hasattr(evaluation, "to_json") else evaluation
     by_key = {t.name: t for t in evaluation_to_trackers(data, f"evaluation of {dataset}")}
     out = []

@@ -60,7 +60,7 @@ def _walk_rows(walk: Any, name: str, top: int = 3) -> list[dict[str, Any]]:
 
 
 def protocol_section(
-    dataset: str, trackers: Sequence[MeasuredTracker], root: str | Path | None = None
+    dataset: str, trackers: Sequence[MeasuredTracker], root: str | Path | None = None, split: str | None = None
 ) -> dict[str, Any] | None:
     """Matrix rows, rule walks and notes for the trackers of one dataset; None when no tracker can be shown."""
     from nlbench.eval.explain import explain
@@ -90,7 +90,7 @@ def protocol_section(
             from nlbench.datasets import load_sequences
 
             # exactly the sequences the evaluation covered (the whole split when it did not list them)
-            sequences = load_sequences(dataset, root, None, list(names) or None, with_frames=False)
+            sequences = load_sequences(dataset, root, split, list(names) or None, with_frames=False)
             matrix = evaluate_protocols(sequences, sources, dataset, protocols, bootstrap=False)
             walk = explain(sequences, sources, dataset, WALK_FROM, official) if official and official != WALK_FROM else None
         except NlbenchError as exc:

@@ -200,6 +200,9 @@ def _collect_measured(
     protocol: str | None,
     store: str | Path | None,
     allow_non_finite: bool = False,
+    split: str | None = None,
+    sequences: Sequence[str] | None = None,
+    skip_missing: bool = False,
 ) -> list[MeasuredTracker]:
     trackers = list(measured)
     if store is not None:
@@ -215,7 +218,8 @@ def _collect_measured(
                 "(or evaluate each dataset with `nlbench eval --json F` and pass --eval-json F)"
             )
         trackers += evaluate_result_dirs(
-            tracking[0], list(results), root=root, protocol=protocol, allow_non_finite=allow_non_finite
+            tracking[0], list(results), root=root, protocol=protocol, allow_non_finite=allow_non_finite,
+            split=split, sequences=sequences, skip_missing=skip_missing,
         )
     if protocol:
         trackers = [t for t in trackers if t.protocol in (None, protocol)]
@@ -244,6 +248,7 @@ def _dataset_context(
     plot_dir: Path,
     written: list[Path],
     root: str | Path | None = None,
+    split: str | None = None,
 ) -> dict[str, Any]:
     entries: list[LeaderboardEntry] = reported_entries(dataset) if include_reported else []
     entries += measured_entries(trackers)
@@ -301,7 +306,7 @@ def _dataset_context(
         "plots": figures,
         "attributes": attribute_rows,
         "attribute_trackers": [t.display for t in with_attributes],
-        "protocols": protocol_section(dataset, trackers, root) if trackers else None,
+        "protocols": protocol_section(dataset, trackers, root, split) if trackers else None,
         "first_frame": _first_frame_table(trackers),
         "provenance": _provenance_rows(trackers),
     }
@@ -319,7 +324,8 @@ def sequence_sentence(name: str, trackers: Sequence[MeasuredTracker]) -> str:
 
 
 def _qualitative(out: Path, datasets: Sequence[str], results: Sequence[str], root: str | Path | None, count: int,
-                 rule: str):
+                 rule: str, split: str | None = None, sequences: Sequence[str] | None = None,
+                 skip_missing: bool = False):
     """The qualitative figure of the raw ``results`` folders (labelled as in the tables)."""
     from nlbench.report.inputs import _init_from_manifest, parse_results_spec
     from nlbench.report.viz.qualitative import write_qualitative
@@ -334,7 +340,8 @@ def _qualitative(out: Path, datasets: Sequence[str], results: Sequence[str], roo
         repeated = sum(n == name for n, _, _ in specs) > 1
         init = init or (_init_from_manifest(directory) if repeated else None)
         folders[f"{name} [{init or '?'}]" if repeated else name] = directory
-    return write_qualitative(out, datasets[0], folders, count, rule, root=root)
+    return write_qualitative(out, datasets[0], folders, count, rule, root=root, split=split, sequences=sequences,
+                             skip_missing=skip_missing)
 
 
 def _environment():
@@ -369,6 +376,9 @@ def write_report(
     sensitivity: Sequence[str | Path | Mapping[str, Any]] = (),
     qualitative: int = 0,
     qualitative_pick: str = "worst",
+    split: str | None = None,
+    sequences: Sequence[str] | None = None,
+    skip_missing: bool = False,
 ) -> ReportPaths:
     """Write ``out/index.html``, ``out/tables.tex`` (+ ``tables_preview.tex``) and ``out/plots/*``.
 
@@ -380,7 +390,9 @@ def write_report(
     "Sensitivity to the sentence" section per ``nlbench sensitivity --json`` result.
     ``qualitative`` > 0 adds a Fig. 5-style figure of that many sequences picked by ``qualitative_pick``
     (``worst``, ``disagree`` or ``lost``, see :mod:`nlbench.report.viz.pick`) from the raw ``results`` folders,
-    with a key-frame strip and an MP4 per sequence under ``out/qualitative/``.
+    with a key-frame strip and an MP4 per sequence under ``out/qualitative/``.  ``split`` and ``sequences``
+    choose the sequences the ``results`` folders are scored on (and picked from), ``skip_missing`` drops those
+    some folder lacks, as ``nlbench eval`` does.
     """
     from nlbench.report import sensitivity as sensitivity_section
     from nlbench import __version__
@@ -388,7 +400,8 @@ def write_report(
     if scale not in ("fraction", "percent"):
         raise ReportInputError(f"scale {scale!r} must be 'fraction' or 'percent'")
     out = Path(out)
-    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol, store, allow_non_finite)
+    trackers = _collect_measured(datasets, measured, eval_json, results, root, protocol, store, allow_non_finite,
+                                 split, sequences, skip_missing)
     profile_data = [load_profile(p) if not isinstance(p, Mapping) else dict(p) for p in profiles]
     grounding_data = [load_grounding(g) if not isinstance(g, Mapping) else grounding_record(g) for g in grounding]
     grounding_rows = _grounding_rows(grounding_data, include_reported)
@@ -408,7 +421,8 @@ def write_report(
     written: list[Path] = []
     contexts = [
         _dataset_context(
-            d, [t for t in trackers if t.dataset == d], grounding_rows, include_reported, styles, plot_dir, written, root
+            d, [t for t in trackers if t.dataset == d], grounding_rows, include_reported, styles, plot_dir, written, root,
+            split,
         )
         for d in ordered
     ]
@@ -432,7 +446,8 @@ def write_report(
     costs = build_cost_table(profile_data, trackers, include_reported=include_reported) if show_costs else None
     deltas = build_deltas(trackers) if include_reported else []
     qualitative_figure = (
-        _qualitative(out, tracking_datasets, results, root, qualitative, qualitative_pick) if qualitative > 0 else None
+        _qualitative(out, tracking_datasets, results, root, qualitative, qualitative_pick, split, sequences, skip_missing)
+        if qualitative > 0 else None
     )
     if qualitative_figure is not None and qualitative_figure.figure:
         written.append(out / qualitative_figure.figure)

@@ -9,7 +9,7 @@ relative to ``out``, ready for the report's ``<img>`` and ``<video>`` elements.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +53,17 @@ def write_qualitative(
     keyframes: int = 5,
     context: int = 25,
     progress: bool = False,
+    split: str | None = None,
+    sequences: Sequence[str] | None = None,
+    skip_missing: bool = False,
 ) -> QualitativeFigure:
-    """Pick ``count`` sequences by ``rule`` and write their strips, videos and the combined figure under ``out``."""
+    """Pick ``count`` sequences by ``rule`` and write their strips, videos and the combined figure under ``out``.
+
+    ``split``, ``sequences`` and ``skip_missing`` choose the candidates as for :func:`pick_scenes`.
+    """
     out = Path(out)
-    picks = pick_scenes(dataset, results, rule, count, root, context=context)
+    picks = pick_scenes(dataset, results, rule, count, root, split, context=context, names=sequences,
+                        skip_missing=skip_missing)
     rows: list[QualitativeRow] = []
     figure_rows = []
     names: list[str] = []

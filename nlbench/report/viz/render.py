@@ -92,10 +92,13 @@ def load_scene(dataset: str, results: Mapping[str, str | Path], sequence: str, r
 
 
 def pick_scenes(dataset: str, results: Mapping[str, str | Path], rule: str, count: int = 1,
-                root: str | Path | None = None, split: str | None = None, context: int = 25) -> list[tuple[Pick, Scene]]:
+                root: str | Path | None = None, split: str | None = None, context: int = 25,
+                names: Sequence[str] | None = None, skip_missing: bool = False) -> list[tuple[Pick, Scene]]:
     """The ``count`` sequences that ``rule`` picks (see :mod:`nlbench.report.viz.pick`), each with its frames.
 
-    Only sequences that every results folder holds are considered.
+    The candidates are ``names`` (default: the whole split).  Only sequences that every results folder holds
+    are ranked: of the whole split, silently; of the ``names`` given, a missing result is an error naming it
+    unless ``skip_missing``.
     """
     from nlbench.store.importer import find_result_files
     from nlbench.store.manifest import read_manifest
@@ -104,14 +107,22 @@ def pick_scenes(dataset: str, results: Mapping[str, str | Path], rule: str, coun
         raise VisualizationError("give at least one --results NAME=DIR")
     if count < 1:
         raise VisualizationError(f"--count {count}: must be at least 1")
-    sequences = _load(dataset, root, split, None, with_frames=False)
-    names = [s.name for s in sequences]
+    sequences = _load(dataset, root, split, list(names) if names is not None else None, with_frames=False)
+    listed = [s.name for s in sequences]
     colours = tracker_colours(list(results))
     found: dict[str, dict[str, list[Path]]] = {}
     for tracker, directory in results.items():
         if not Path(directory).is_dir():
             raise VisualizationError(f"results {tracker}: {directory} is not a folder")
-        found[tracker] = find_result_files(directory, names)
+        found[tracker] = find_result_files(directory, listed)
+    if names is not None and not skip_missing:
+        for s in sequences:
+            lacking = [t for t in results if not found[t].get(s.name)]
+            if lacking:
+                raise VisualizationError(
+                    f"tracker {lacking[0]}, sequence {s.name}: result not found in {results[lacking[0]]} "
+                    f"(expected {s.name}.txt); use --skip-missing to pick from the sequences every folder has"
+                )
     common = [s for s in sequences if all(found[t].get(s.name) for t in results)]
     if not common:
         raise VisualizationError(
@@ -224,22 +235,28 @@ def visualize(
     fps: float = 25.0,
     context: int = 25,
     progress: bool = True,
+    sequences: Sequence[str] | None = None,
+    skip_missing: bool = False,
 ) -> list[Rendered]:
     """Render ``sequence`` (frames ``frames``), or the ``count`` sequences ``pick_rule`` picks, to ``out``.
 
-    With a pick and ``count`` > 1 each file is ``<out stem>-<rank>-<sequence><suffix>``.
+    With a pick and ``count`` > 1 each file is ``<out stem>-<rank>-<sequence><suffix>``.  ``sequences``
+    restricts what the pick ranks (``skip_missing`` as for :func:`pick_scenes`).
     """
     out = Path(out)
     check_suffix(out)  # before any work
     if (sequence is None) == (pick_rule is None):
         raise VisualizationError("give either --sequence S or --pick worst|disagree|lost")
     if pick_rule is None:
+        if sequences is not None:
+            raise VisualizationError("--sequences chooses what --pick ranks; with --sequence S name one sequence")
         scene = load_scene(dataset, results, sequence, root, split, frames)  # type: ignore[arg-type]
         return [Rendered(render(scene, out, width, keyframes, fps, progress), scene.sequence.name, scene.frames)]
     if frames is not None:
         raise VisualizationError("--frames chooses frames of one --sequence; --pick chooses them itself (see --context)")
     written = []
-    for rank, (chosen, scene) in enumerate(pick_scenes(dataset, results, pick_rule, count, root, split, context), 1):
+    picked = pick_scenes(dataset, results, pick_rule, count, root, split, context, sequences, skip_missing)
+    for rank, (chosen, scene) in enumerate(picked, 1):
         path = out if count == 1 else _numbered(out, rank, chosen.sequence)
         written.append(Rendered(render(scene, path, width, keyframes, fps, progress), chosen.sequence, scene.frames, chosen))
     return written
