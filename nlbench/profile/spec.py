@@ -22,7 +22,7 @@ from torch import nn
 from nlbench.profile.macs import MacRule
 from nlbench.store.reported import ReportedDataError, reported_value
 
-PHASES = ("grounding", "tracking")
+PHASES = ("grounding", "tracking", "prompt_update")  # prompt_update: UVLTrack's prompter rerun
 
 #: ``make_inputs(model, device, generator) -> inputs``: random tensors drawn from ``generator`` (CPU),
 #: moved to ``device``; may run parts of ``model`` (e.g. to build cached template features).
