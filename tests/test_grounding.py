@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from nlbench.datasets.refcocog import load_refcocog
 from nlbench.core.errors import EvaluationError, ResultFormatError
 from nlbench.eval.grounding import evaluate_grounding, grounding_ious, score_records
-from nlbench.run.grounding import GroundRequest, ground, ground_samples
+from nlbench.run.grounding import ground_samples
+from nlbench.run.stages import GroundRequest, ground_stage
 from nlbench.store.grounding import load_predictions, save_predictions
 from nlbench.core.types import TrackerPlugin
 from tests.fixtures_datasets import make_ref, make_refcocog
@@ -143,8 +144,8 @@ def test_run_grounding_through_the_registry(coco: Path, tmp_path: Path, monkeypa
 
     plugin = TrackerPlugin(name="fake", description="", build=lambda **kw: FakeGrounder(), grounder=True)
     monkeypatch.setattr(registry, "get_tracker", lambda name: plugin)
-    summary = ground(GroundRequest(
-        "fake", "refcocog", coco, split="val", split_by="google", rule="standard", limit=3,
+    summary = ground_stage(GroundRequest(
+        grounder="fake", dataset="refcocog", root=coco, split="val", split_by="google", rule="standard", limit=3,
         predictions=tmp_path / "p.jsonl", quiet=True,
     ))  # fmt: skip
     result, path = summary.result, summary.predictions
@@ -174,7 +175,7 @@ def test_a_tracker_that_cannot_ground_is_refused(coco: Path, monkeypatch):
     plugin = TrackerPlugin(name="csrt", description="", build=lambda **kw: object(), grounder=False)
     monkeypatch.setattr(registry, "get_tracker", lambda name: plugin)
     with pytest.raises(PluginError, match="'csrt' is not a grounder"):
-        ground(GroundRequest("csrt", "refcocog", coco, quiet=True))
+        ground_stage(GroundRequest(grounder="csrt", dataset="refcocog", root=coco, quiet=True))
 
 
 def test_sub_labels_of_a_split_are_scored_apart():

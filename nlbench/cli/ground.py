@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from nlbench.cli import register
-from nlbench.cli.options import FOLDER, IN_FILE, OUT_FILE
+from nlbench.cli.options import IN_FILE, OUT_FILE, root_option
 from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 from nlbench.eval.grounding import DEFAULT_RULE, RULES
+
+
+def ground_request(params: dict[str, Any]):
+    """The :class:`~nlbench.run.stages.GroundRequest` of parsed ``nlbench ground`` options."""
+    from nlbench.run.runner import parse_batch_size
+    from nlbench.run.stages import GroundRequest
+
+    return GroundRequest(**{**params, "batch_size": parse_batch_size(params["batch_size"])})
 
 
 @click.command("ground")
 @click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding), e.g. jointnlt, vltvg.")
 @click.option("--dataset", "-d", default=DEFAULT_GROUNDING_DATASET, show_default=True,
               help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`).")
-@click.option("--root", type=FOLDER, help="Dataset root (else NLBENCH_<NAME>_ROOT or the config file).")
+@root_option()
 @click.option("--split-by", type=click.Choice(["google", "umd"]), default=None, show_default="google", help="Partition of the refs, for loaders that take split_by.")
 @click.option("--split", default=None, help="Split (default: the dataset's default; e.g. val, or test with --split-by umd).")
 @click.option("--unit", type=click.Choice(["ref", "expression"]), default=None, show_default="ref",
@@ -34,23 +43,7 @@ from nlbench.eval.grounding import DEFAULT_RULE, RULES
 @click.option("--batch-size", "-b", default=None, metavar="B",
               help="Samples grounded per batched call (default 1 on CPU, 32 with --device cuda; the same boxes).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def ground_cmd(
-    grounder: str | None,
-    dataset: str,
-    root: Path | None,
-    split_by: str | None,
-    split: str | None,
-    unit: str | None,
-    rule: str,
-    checkpoint: Path | None,
-    device: str,
-    limit: int | None,
-    predictions: Path | None,
-    rescore: Path | None,
-    json_out: Path | None,
-    batch_size: str | None,
-    quiet: bool,
-) -> None:
+def ground_cmd(**params) -> None:
     """Measure grounding accuracy (Acc@0.5, also Acc@0.25/0.75 and mean IoU).
 
     Every sample of the split is grounded once; predictions are saved so the numbers can be
@@ -65,18 +58,13 @@ def ground_cmd(
                      --root /data/coco --split-by umd --split test --unit expression --rule standard
       nlbench ground --rescore results/grounding/refcocog/jointnlt-google-val-ref.csv --rule standard
     """
-    from nlbench.run.grounding import GroundRequest, ground
-    from nlbench.run.runner import parse_batch_size
+    from nlbench.run.stages import ground_stage
+    from nlbench.run.text import ground_text
 
-    if rescore is None and not grounder:
+    if params["rescore"] is None and not params["grounder"]:
         raise click.UsageError("give --grounder NAME (or --rescore PRED.csv to score saved predictions)")
-    summary = ground(GroundRequest(
-        grounder=grounder, dataset=dataset, root=root, split_by=split_by, split=split, unit=unit, rule=rule,
-        checkpoint=checkpoint, device=device, limit=limit, batch_size=parse_batch_size(batch_size),
-        predictions=predictions, json_out=json_out, rescore=rescore, quiet=quiet,
-    ))
-    if not summary.rescored:
-        click.echo(f"predictions: {summary.predictions}")
-    click.echo(summary.result.summary())
+    click.echo(ground_text(ground_stage(ground_request(params))))
 
+
+ground_cmd.request_from = ground_request  # type: ignore[attr-defined]  (parse_request's hook)
 register(ground_cmd)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import OUT_FILE, dataset_option, root_option, sequences_option
 from nlbench.core.registry import DATASET_GROUP, TRACKER_GROUP, describe
 from nlbench.core.textable import text_table
 
@@ -54,8 +57,30 @@ def datasets_cmd(ctx: click.Context) -> None:
         click.echo(f"\nuser config: {config_path()}")
 
 
+@datasets_cmd.command("verify")
+@dataset_option(help="Dataset name (see `nlbench datasets`).")
+@root_option()
+@sequences_option(help="Check only these sequences (default: the official list).")
+@click.option("--examples", default=3, show_default=True, help="Examples shown per problem kind.")
+@click.option("--json", "json_out", type=OUT_FILE, help="Also write the report as JSON.")
+def verify_cmd(**params) -> None:
+    """Check a dataset root: official sequence list, annotation files, GT rows vs frames, sentences.
+
+    Prints one line per problem kind with its count, then examples; exits with status 1 when
+    anything is wrong.
+
+    \b
+    Examples:
+      nlbench datasets verify --dataset lasot --root /data/LaSOT
+      nlbench datasets verify --dataset tnl2k --root /data/TNL2K_test --json tnl2k-check.json
+      nlbench datasets verify --dataset otb99 --root /data/OTB_sentences --sequences Biker,Skating2-1
+    """
+    from nlbench.datasets.stages import DatasetsVerifyRequest, datasets_verify_stage, datasets_verify_text
+
+    summary = datasets_verify_stage(DatasetsVerifyRequest(**params))
+    click.echo(datasets_verify_text(summary), nl=False)
+    if not summary.report.ok:
+        sys.exit(1)
+
+
 register(trackers_cmd, datasets_cmd)
-
-from nlbench.datasets.verify import verify_cmd  # noqa: E402  (`datasets verify` lives with the loaders)
-
-datasets_cmd.add_command(verify_cmd)

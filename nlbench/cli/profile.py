@@ -10,7 +10,7 @@ from nlbench.cli import register
 
 
 @click.command("profile")
-@click.option("--tracker", "tracker_name", required=True, help="Tracker or GROUNDER+TRACKER pipeline.")
+@click.option("--tracker", required=True, help="Tracker or GROUNDER+TRACKER pipeline.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
 @click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16"]), default="fp32", show_default=True,
               help="fp16/bf16 time the forward under torch.autocast (fp32 weights).")
@@ -21,8 +21,7 @@ from nlbench.cli import register
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random profiling inputs.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the profile JSON here.")
-def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, warmup: int, seed: int,
-                json_out: Path | None) -> None:
+def profile_cmd(**params) -> None:
     """Profile a tracker per phase (grounding, tracking), beside the paper's Table 2.
 
     \b
@@ -36,13 +35,10 @@ def profile_cmd(tracker_name: str, device: str, dtype: str, iterations: int, war
       nlbench profile --tracker jointnlt --iterations 5
       nlbench profile --tracker vltvg+stark-st101 --device cuda --iterations 200 --json st101.json
     """
-    from nlbench.profile.stage import ProfileRequest, profile_tracker
-    from nlbench.profile.table import format_table
+    from nlbench.profile.stages import ProfileRequest, profile_stage
+    from nlbench.profile.text import profile_text
 
-    result = profile_tracker(ProfileRequest(tracker=tracker_name, iterations=iterations, warmup=warmup, device=device,
-                                            dtype=dtype, seed=seed, json_out=json_out))
-    click.echo(format_table(result))
-    if json_out:
-        click.echo(f"wrote {json_out}")
+    click.echo(profile_text(profile_stage(ProfileRequest(**params))))
+
 
 register(profile_cmd)

@@ -7,17 +7,18 @@ from pathlib import Path
 import click
 
 from nlbench.cli import register
+from nlbench.cli.options import dataset_option, root_option, split_option
 
 
 @click.command("sentences")
-@click.option("--dataset", "-d", required=True, help="Registered tracking dataset (see `nlbench datasets`).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
-@click.option("--split", help="Dataset split (default: the dataset's test split).")
+@dataset_option()
+@root_option(help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
+@split_option()
 @click.option("--variant", default="original", show_default=True,
               help="original (the dataset's sentences), or a variant the dataset generates (its plugin's "
                    "`variants`; the embedded benchmark: paraphrase, minimal, ambiguous, distractor, relational).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Sentence file to write: .json, else CSV.")
-def sentences_cmd(dataset, root, split, variant, out) -> None:
+def sentences_cmd(**params) -> None:
     """Write a sentence file for 'nlbench run --sentences'.
 
     \b
@@ -28,9 +29,10 @@ def sentences_cmd(dataset, root, split, variant, out) -> None:
       nlbench sentences --dataset synth --variant distractor --out distractor.csv
       nlbench sentences --dataset tnl2k --root /data/TNL2K_test --out tnl2k-mine.csv
     """
-    from nlbench.run.sentences import SentencesRequest, write_sentences
+    from nlbench.run.stages import SentencesRequest, sentences_stage
+    from nlbench.run.text import sentences_text
 
-    done = write_sentences(SentencesRequest(dataset=dataset, root=root, split=split, variant=variant, out=out))
-    click.echo(f"{done.count} sentence(s) ({done.dataset}, {done.variant}) -> {done.path}")
+    click.echo(sentences_text(sentences_stage(SentencesRequest(**params))))
+
 
 register(sentences_cmd)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -23,7 +22,7 @@ from nlbench.cli import register
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Run folder (default runs/train/<tracker>-seed<S>/).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train_cmd(tracker, dataset, steps, batch_size, seed, device, threads, out, quiet) -> None:
+def train_cmd(**params) -> None:
     """Train TRACKER on DATASET and write its weights, config and loss log.
 
     \b
@@ -33,12 +32,10 @@ def train_cmd(tracker, dataset, steps, batch_size, seed, device, threads, out, q
     reproduce the weights shipped in nlbench_trackers/jointnlt/weights/.
     Use them with: nlbench run --tracker jointnlt-tiny --checkpoint <run>/<tracker>.safetensors
     """
-    from nlbench.run.training import TrainRequest, train_tracker
+    from nlbench.run.stages import TrainRequest, train_stage
+    from nlbench.run.text import train_text
 
-    summary = train_tracker(TrainRequest(tracker=tracker, dataset=dataset, steps=steps, batch_size=batch_size, seed=seed,
-                                         device=device, threads=threads, out=out, quiet=quiet))
-    click.echo(json.dumps(summary.details, indent=2))
-    click.echo(f"weights: {summary.weights}")
+    click.echo(train_text(train_stage(TrainRequest(**params))))
 
 
 register(train_cmd)

@@ -17,12 +17,11 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from nlbench.core.errors import SentenceFileError
 from nlbench.core.io import atomic_write_text
-from nlbench.core.request import Request, option
 from nlbench.core.types import Sequence
 
 CSV_HEADER = ("sequence", "sentence")
@@ -174,44 +173,3 @@ def dataset_sentences(dataset: str, root: str | Path | None = None, split: str |
         offered = ", ".join(plugin.variants) if plugin.variants else "original (it generates no variants)"
         raise SentenceFileError(f"dataset {dataset} has no sentence variant '{variant}'; choose {offered}")
     return dict(plugin.sentence_variants(resolve_root(plugin, root), split, variant))
-
-
-@dataclass(frozen=True)
-class SentencesRequest(Request):
-    """``nlbench sentences``: write a dataset split's sentences (or a generated variant) as a sentence file.
-
-        >>> SentencesRequest("synth", variant="distractor", out=Path("d.csv")).to_argv()
-        ['sentences', '--dataset', 'synth', '--variant', 'distractor', '--out', 'd.csv']
-    """
-
-    verb = ("sentences",)
-    dataset: str = option("--dataset")
-    root: Path | None = option("--root", default=None)
-    split: str | None = option("--split", default=None)
-    variant: str = option("--variant", default="original", always=True)
-    _: KW_ONLY
-    out: Path = option("--out")  # required, so keyword-only after the defaults
-
-
-@dataclass(frozen=True)
-class SentencesSummary:
-    """The sentence file written and how many sentences it holds."""
-
-    path: Path
-    count: int
-    dataset: str
-    variant: str
-
-
-def write_sentences(request: SentencesRequest) -> SentencesSummary:
-    """Write the sentence file ``request.out`` for ``nlbench run --sentences``.
-
-        >>> import tempfile
-        >>> out = Path(tempfile.mkdtemp()) / "minimal.csv"
-        >>> summary = write_sentences(SentencesRequest("synth", variant="minimal", out=out))
-        >>> summary.count, read_sentence_file(out).sentences == dataset_sentences("synth", variant="minimal")
-        (40, True)
-    """
-    sentences = dataset_sentences(request.dataset, request.root, request.split, request.variant)
-    path = write_sentence_file(request.out, sentences)
-    return SentencesSummary(path, len(sentences), request.dataset, request.variant)

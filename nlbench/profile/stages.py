@@ -1,4 +1,4 @@
-"""``nlbench profile`` as a stage: a :class:`ProfileRequest` in, a :class:`~nlbench.profile.profiler.ProfileResult` out.
+"""The profile layer's stage: ``nlbench profile`` as a :class:`ProfileRequest`, ``profile_stage`` and its summary.
 
 The tracker plugin describes what to profile (``TrackerPlugin.profile``: phases, inputs, counting rules);
 :func:`nlbench.profile.profiler.profile` measures it.
@@ -15,14 +15,14 @@ from nlbench.core.request import Request, option
 if TYPE_CHECKING:
     from nlbench.profile.profiler import ProfileResult
 
-__all__ = ["ProfileRequest", "profile_tracker"]
+__all__ = ["ProfileRequest", "ProfileSummary", "profile_stage"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProfileRequest(Request):
     """``nlbench profile``: paper-rule MACs, true FLOPs, parameters and latency per phase of one tracker.
 
-        >>> ProfileRequest("jointnlt-tiny", iterations=10, warmup=2, json_out=Path("p.json")).to_argv()
+        >>> ProfileRequest(tracker="jointnlt-tiny", iterations=10, warmup=2, json_out=Path("p.json")).to_argv()
         ['profile', '--tracker', 'jointnlt-tiny', '--iterations', '10', '--warmup', '2', '--json', 'p.json']
     """
 
@@ -36,10 +36,19 @@ class ProfileRequest(Request):
     json_out: Path | None = option("--json", default=None)
 
 
-def profile_tracker(request: ProfileRequest) -> ProfileResult:
+@dataclass(frozen=True)
+class ProfileSummary:
+    """The figures of one tracker, and the JSON written (if asked)."""
+
+    request: ProfileRequest
+    result: ProfileResult
+    json_path: Path | None = None
+
+
+def profile_stage(request: ProfileRequest) -> ProfileSummary:
     """Profile a registered tracker (random weights, no checkpoint); with ``json_out`` also write the JSON.
 
-        >>> result = profile_tracker(ProfileRequest("jointnlt-tiny", iterations=0))
+        >>> result = profile_stage(ProfileRequest(tracker="jointnlt-tiny", iterations=0)).result
         >>> sorted(result.phases), result.phases["tracking"].latency is None
         (['grounding', 'tracking'], True)
     """
@@ -56,4 +65,4 @@ def profile_tracker(request: ProfileRequest) -> ProfileResult:
                      warmup=request.warmup, tracker=request.tracker)
     if request.json_out is not None:
         atomic_write_json(request.json_out, result.as_json())
-    return result
+    return ProfileSummary(request, result, request.json_out)

@@ -1,0 +1,31 @@
+"""Terminal text of the run layer's summaries (what ``nlbench ground/sentences/train`` print).
+
+    >>> from nlbench.run.stages import SentencesRequest, SentencesSummary
+    >>> request = SentencesRequest(dataset="synth", variant="minimal", out=Path("m.csv"))
+    >>> sentences_text(SentencesSummary(request, Path("m.csv"), 40))
+    '40 sentence(s) (synth, minimal) -> m.csv'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from nlbench.run.stages import GroundSummary, SentencesSummary, TrainSummary
+
+__all__ = ["ground_text", "sentences_text", "train_text"]
+
+
+def ground_text(summary: GroundSummary) -> str:
+    """Where the predictions went (not for a rescore), then the accuracy with everything that traces it."""
+    where = "" if summary.rescored else f"predictions: {summary.predictions}\n"
+    return where + summary.result.summary()
+
+
+def sentences_text(summary: SentencesSummary) -> str:
+    return f"{summary.count} sentence(s) ({summary.request.dataset}, {summary.request.variant}) -> {summary.path}"
+
+
+def train_text(summary: TrainSummary) -> str:
+    """The plugin's description of the run as JSON, then the weights file."""
+    return json.dumps(summary.details, indent=2) + f"\nweights: {summary.weights}"
