@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from nlbench.core.errors import ReportInputError
 from nlbench.eval.sensitivity import sensitivity
 from nlbench.eval.sources import load_sequences
 from nlbench.report import write_report
@@ -74,5 +75,5 @@ def test_a_report_of_a_sensitivity_alone(tmp_path, runs):  # noqa: F811
     html = paths.index_html.read_text(encoding="utf-8")
     assert "Sensitivity to the sentence" in html and (tmp_path / "alone" / "plots" / "sensitivity_1.png").is_file()
     assert r"\label{tab:sensitivity}" in paths.tables_tex.read_text()
-    with pytest.raises(Exception, match="not written by `nlbench sensitivity --json`"):
+    with pytest.raises(ReportInputError, match="not written by `nlbench sensitivity --json`"):
         write_report(tmp_path / "bad", sensitivity=[{"kind": "eval"}])

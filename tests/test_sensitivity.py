@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
+from nlbench.core.errors import EvaluationError
 from nlbench.eval.sensitivity import sensitivity
 from nlbench.eval.sources import load_sequences
 from nlbench.eval.statistics import paired_comparison
@@ -90,9 +91,9 @@ def test_cli_prints_the_table_and_writes_json(runs, tmp_path):
 def test_needs_a_variant_and_distinct_names(runs):
     root, base, variant = runs
     seqs = load_sequences("tnl2k", root, None, NAMES)
-    with pytest.raises(Exception, match="at least one --variant"):
+    with pytest.raises(EvaluationError, match="at least one --variant"):
         sensitivity(seqs, ("original", base), [], dataset="tnl2k")
-    with pytest.raises(Exception, match="its own name"):
+    with pytest.raises(EvaluationError, match="its own name"):
         sensitivity(seqs, ("x", base), [("x", variant)], dataset="tnl2k")
 
 
@@ -104,6 +105,16 @@ def test_the_shipped_fig6_experiment_plans_the_sentence_study():
     plan = make_plan(load_experiment(Path(__file__).resolve().parent.parent / "experiments" / "fig6-sentences.toml"))
     assert [s.verb for s in plan.before_runs] == ["sentences"] * 5
     assert len(plan.runs) == 6 and {r.mode for r in plan.runs} == {"nl"}
-    args = list(plan.sensitivity.args)
-    assert [args[i + 1].split("=")[0] for i, a in enumerate(args) if a == "--variant"] == [
+    request = _request(plan.sensitivity)
+    assert [v.split("=")[0] for v in request.variants] == [
         "paraphrase", "minimal", "ambiguous", "distractor", "relational"]
+    assert request.dataset == "synth" and request.json_out is not None and request.json_out.suffix == ".json"
+
+
+def _request(step):
+    """The plan step's request; a plan that still holds a command line has it parsed into one."""
+    from nlbench.cli.options import parse_request
+    from nlbench.eval.stages import SensitivityRequest
+
+    request = getattr(step, "request", None)
+    return request if request is not None else parse_request([step.verb, *step.args], SensitivityRequest)
