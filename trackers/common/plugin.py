@@ -2,15 +2,19 @@
 
 Each family (``vltvg``, ``stark``, ``ostrack``) lists its variants once, in ``<family>/variants.py``: registry
 name, model config, checkpoint help, profile key and the Table 2 row its published figures are filed under
-(``results/reported/``). :func:`baseline_plugin` turns one variant into the ``TrackerPlugin`` the entry point
-names; ``build`` loads the checkpoint strictly (or random weights with ``-o random_weights=true``), moves the
-network to the device and wraps it in the family's test-time tracker or grounder.
+(``results/reported/``). What the variants of a family share (network, test-time wrapper, modes, batched form)
+is one :class:`Family`; :func:`family_plugins` builds the ``TrackerPlugin`` of every row in one loop
+(:func:`baseline_plugin` per row), and the family's ``plugin.py`` serves them as module attributes
+``<PACKAGE>_<KEY>`` (``STARK_ST101``), the names its entry points in pyproject.toml give. A new variant is one
+row in ``variants.py`` plus its entry point. ``build`` loads the checkpoint strictly (or random weights with
+``-o random_weights=true``), moves the network to the device and wraps it in the family's test-time tracker or
+grounder.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -19,6 +23,7 @@ from torch import nn
 
 from nlbench.core.errors import CheckpointError
 from nlbench.core.types import TrackerPlugin
+from nlbench_trackers.common.batched import batched_from
 from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
 
 
@@ -153,3 +158,47 @@ def baseline_plugin(
         checkpoint_help=variant.checkpoint_help,
         profile=LazyProfile(package, variant.key),
     )
+
+
+@dataclass(frozen=True)
+class Family:
+    """What every variant of one model family shares."""
+
+    package: str  # ``nlbench_trackers.<package>``: where ``profiling.profile_spec`` lives
+    network: Callable[[Any], nn.Module]  # config -> the network
+    wrap: Callable[[nn.Module, torch.device, Variant, dict[str, Any]], Any]  # -> tracker or grounder
+    modes: tuple[str, ...]
+    grounder: bool = False
+    #: ``"module:Class"`` taking (tracker, capacity): the batched form of ``nlbench run --batch-size``; None: none
+    batched: str | None = None
+
+
+def record_name(family: Family, variant: Variant) -> str:
+    """The module attribute an entry point names for a variant: ``<PACKAGE>_<KEY>``, e.g. ``STARK_ST101``."""
+    return f"{family.package}_{variant.key}".upper()
+
+
+@dataclass(frozen=True)
+class FamilyPlugins:
+    """The plugin records of a family by :func:`record_name`; assigned to a plugin module's ``__getattr__``
+    (PEP 562) so that ``module:STARK_ST101`` entry points and ``from ... import STARK_ST101`` both find them."""
+
+    module: str
+    records: Mapping[str, TrackerPlugin]
+
+    def __call__(self, name: str) -> TrackerPlugin:
+        try:
+            return self.records[name]
+        except KeyError:
+            raise AttributeError(f"module {self.module!r} has no attribute {name!r}") from None
+
+
+def family_plugins(module: str, family: Family, variants: Mapping[str, Variant]) -> FamilyPlugins:
+    """One ``TrackerPlugin`` per row of ``variants`` (a family's ``VARIANTS``), with its batched form if any."""
+    records = {}
+    for variant in variants.values():
+        plugin = baseline_plugin(family.package, variant, family.network, family.wrap, family.modes, family.grounder)
+        if family.batched is not None:
+            plugin = replace(plugin, build_batched=batched_from(plugin.build, family.batched))
+        records[record_name(family, variant)] = plugin
+    return FamilyPlugins(module, records)

@@ -1,4 +1,5 @@
-"""``stark-st101`` and ``stark-st50`` plugins (entry points in pyproject.toml), one per row of ``VARIANTS``."""
+"""``stark-st101`` and ``stark-st50`` plugins (entry points in pyproject.toml), one per row of ``VARIANTS``,
+with their batched forms (``nlbench run --batch-size``: B slots through the per-sequence tracker's network)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import torch
 
-from nlbench_trackers.common.plugin import Variant, baseline_plugin
+from nlbench_trackers.common.plugin import Family, Variant, family_plugins
 from nlbench_trackers.stark.model import StarkST
 from nlbench_trackers.stark.tracker import StarkTracker, update_interval_for
 from nlbench_trackers.stark.variants import VARIANTS
@@ -19,13 +20,6 @@ def make_tracker(network: StarkST, device: torch.device, variant: Variant, optio
     return StarkTracker(network, device, interval)
 
 
-STARK_ST101 = baseline_plugin("stark", VARIANTS["st101"], StarkST, make_tracker, modes=("bb",))
-STARK_ST50 = baseline_plugin("stark", VARIANTS["st50"], StarkST, make_tracker, modes=("bb",))
-
-# Batched forms (``nlbench run --batch-size``): B slots through the per-sequence tracker's network.
-from dataclasses import replace as _replace  # noqa: E402
-
-from nlbench_trackers.common.batched import batched_from  # noqa: E402
-
-STARK_ST101 = _replace(STARK_ST101, build_batched=batched_from(STARK_ST101.build, "nlbench_trackers.stark.batched:BatchedStark"))
-STARK_ST50 = _replace(STARK_ST50, build_batched=batched_from(STARK_ST50.build, "nlbench_trackers.stark.batched:BatchedStark"))
+FAMILY = Family("stark", StarkST, make_tracker, modes=("bb",), batched="nlbench_trackers.stark.batched:BatchedStark")
+#: ``STARK_ST101``, ``STARK_ST50``: one record per row of ``VARIANTS``
+__getattr__ = family_plugins(__name__, FAMILY, VARIANTS)

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from nlbench_trackers.common.plugin import Variant, baseline_plugin
+from nlbench_trackers.common.plugin import Family, Variant, family_plugins
 from nlbench_trackers.vltvg.grounder import VLTVGGrounder
 from nlbench_trackers.vltvg.model import VLTVG
 from nlbench_trackers.vltvg.variants import VARIANTS
@@ -16,5 +16,6 @@ def make_grounder(network: VLTVG, device: torch.device, variant: Variant, option
     return VLTVGGrounder(network, device)
 
 
-VLTVG_R50 = baseline_plugin("vltvg", VARIANTS["r50"], VLTVG, make_grounder, modes=(), grounder=True)
-VLTVG_R101 = baseline_plugin("vltvg", VARIANTS["r101"], VLTVG, make_grounder, modes=(), grounder=True)
+FAMILY = Family("vltvg", VLTVG, make_grounder, modes=(), grounder=True)
+#: ``VLTVG_R50``, ``VLTVG_R101``: one record per row of ``VARIANTS``
+__getattr__ = family_plugins(__name__, FAMILY, VARIANTS)
