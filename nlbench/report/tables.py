@@ -148,12 +148,24 @@ def build_comparison(
 # ----------------------------------------------------------------------------------------------- costs
 
 
+JOINT, SEPARATED = "joint", "separated"
+
+
+def design_of(name: str) -> str:
+    """``separated`` for a ``GROUNDER+TRACKER`` pipeline (the registry's composition), else ``joint``."""
+    return SEPARATED if "+" in name else JOINT
+
+
 @dataclass(frozen=True)
 class CostColumn:
     name: str
     measured: bool
     cells: Mapping[str, float | None]  # row key -> value
     note: str = ""
+
+    @property
+    def design(self) -> str:
+        return design_of(self.name)
 
 
 #: The paper's Table 2 costs; one ``auc_<dataset>`` row per dataset whose AUC Table 2 reports follows (cost_rows()).
@@ -183,6 +195,12 @@ PROFILE_ROWS: tuple[tuple[str, str], ...] = (
     ("true_flops_tracking", "True FLOPs, tracking (G)"),
     ("params_grounding", "Params, grounding (M)"),
     ("params_tracking", "Params, tracking (M)"),
+)
+#: Rows of a joint design that refreshes its state with a phase of its own (UVLTrack's prompt update, every 20
+#: frames); shown when a profile has that phase.
+PROMPT_UPDATE_ROWS: tuple[tuple[str, str], ...] = (
+    ("flops_prompt_update", "FLOPs, prompt update (G)"),
+    ("time_prompt_update", "Time, prompt update (ms)"),
 )
 
 
@@ -214,7 +232,7 @@ def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracke
         return float(value) / scale if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
     cells: dict[str, float | None] = {}
-    for phase in ("grounding", "tracking"):
+    for phase in ("grounding", "tracking", "prompt_update"):
         data = _phase(profile, phase)
         cells[f"flops_{phase}"] = number(data.get("macs_paper"), 1e9)  # the paper's "FLOPs" are thop MACs
         cells[f"true_flops_{phase}"] = number(data.get("flops"), 1e9)
@@ -234,17 +252,48 @@ def profile_column(profile: Mapping[str, Any], measured: Sequence[MeasuredTracke
     return CostColumn(name=canonical, measured=True, cells=cells, note=note)
 
 
+def published_joint_column(name: str) -> CostColumn | None:
+    """A published column for a joint design outside Table 2 (e.g. UVLTrack-B): its authors' NL AUC on the cost
+    datasets from ``results/reported/literature`` (the first table of their file, e.g. the paper's), costs empty
+    because they published none. None when the authors (source class P) give no such number."""
+    from nlbench.store.reported import load_literature
+
+    cells: dict[str, float | None] = {key: None for key, _ in cost_rows()}
+    tables: list[str] = []
+    for dataset in cost_datasets():
+        rows = [v for v in load_literature() if v.tracker == name and v.init == "NL" and v.metric == "auc"
+                and v.dataset == reported_key(dataset) and v.source_class == "P"]
+        if rows:
+            cells[f"auc_{reported_key(dataset)}"] = rows[0].percent
+            tables.append(rows[0].table)
+    if not tables:
+        return None
+    note = f"{name}: {'; '.join(dict.fromkeys(tables))}; costs not reported"
+    return CostColumn(name=name, measured=False, cells=cells, note=note)
+
+
 def build_cost_table(
     profiles: Sequence[Mapping[str, Any]], measured: Sequence[MeasuredTracker] = (), include_reported: bool = True
 ) -> CostTable:
-    """The paper's Table 2 columns (when ``include_reported``) followed by one column per profile."""
+    """The paper's Table 2 columns (when ``include_reported``), then the published columns of profiled joint
+    designs Table 2 does not have, then one column per profile. Columns carry their design (joint/separated)."""
     columns: list[CostColumn] = []
+    profiled = [profile_column(p, measured) for p in profiles]
     if include_reported:
-        for tracker, metrics in reported_costs().items():
+        reported = reported_costs()
+        for tracker, metrics in reported.items():
             cells = {key: metrics[key][0] if key in metrics else None for key, _ in cost_rows()}
             columns.append(CostColumn(name=tracker, measured=False, cells=cells, note="RTX 3090 (paper)"))
-    columns += [profile_column(p, measured) for p in profiles]
-    return CostTable(columns=tuple(columns), rows=cost_rows() + (PROFILE_ROWS if profiles else ()))
+        for column in profiled:
+            if column.design == JOINT and column.name not in reported:
+                extra = published_joint_column(column.name)
+                if extra is not None and all(c.name != extra.name or c.measured for c in columns):
+                    columns.append(extra)
+    columns += profiled
+    rows = cost_rows() + (PROFILE_ROWS if profiles else ())
+    if any(c.cells.get("flops_prompt_update") is not None for c in profiled):
+        rows += PROMPT_UPDATE_ROWS
+    return CostTable(columns=tuple(columns), rows=rows)
 
 
 # ----------------------------------------------------------------------------------------------- deltas
