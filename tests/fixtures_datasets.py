@@ -227,6 +227,117 @@ def make_refcocog(
     return root
 
 
+# --------------------------------------------------------------- VastTrack, TNLLT, WebUAV-3M, MGIT (spec)
+
+
+def flag_lines(flags: Seq[int]) -> list[str]:
+    return [str(int(v)) for v in flags]
+
+
+def make_vasttrack_sequence(
+    root: Path, name: str, gt: Seq[Seq[float]], sentence: str = "a brown aardwolf", frames: str = "imgs",
+    digits: int = 5, crlf: bool = False,
+) -> Path:  # fmt: skip
+    """``<root>/<class>/<name>/{imgs/00001.jpg, Groundtruth.txt, nlp.txt}`` (the download, spec §3.2)."""
+    folder = root / "-".join(name.split("-")[:-1]) / name
+    write_text(folder / "Groundtruth.txt", box_lines(gt), crlf=crlf)
+    write_text(folder / "nlp.txt", [sentence], final_newline=False)
+    touch_images(folder / frames, [f"{i:0{digits}d}.jpg" for i in range(1, len(gt) + 1)])
+    return folder
+
+
+def make_toolkit_annos(
+    root: Path, name: str, gt: Seq[Seq[float]], flags: Seq[int], attributes: Seq[int] | None = None
+) -> Path:
+    """The MATLAB toolkits' ``annos/<seq>.txt``, ``annos/absent/<seq>.txt`` (one per line), ``annos/att/<seq>.txt``."""
+    annos = root / "annos"
+    write_text(annos / f"{name}.txt", box_lines(gt))
+    write_text(annos / "absent" / f"{name}.txt", flag_lines(flags))
+    if attributes is not None:
+        write_text(annos / "att" / f"{name}.txt", [",".join(str(v) for v in attributes)])
+    else:
+        (annos / "att").mkdir(parents=True, exist_ok=True)
+    return annos
+
+
+def make_tnllt_sequence(
+    root: Path, name: str, gt: Seq[Seq[float]], visible: Seq[int] | None = None, sentence: str = "the man in black",
+    attributes: Seq[int] | None = None, frames: bool = True,
+) -> Path:  # fmt: skip
+    """``<root>/<seq>/{imgs/00001.png, groundtruth.txt, absent_label.txt (1 = visible), attributes.txt, language.txt}``."""
+    folder = root / name
+    write_text(folder / "groundtruth.txt", box_lines(gt))
+    write_text(folder / "absent_label.txt", flag_lines(visible if visible is not None else [1] * len(gt)))
+    write_text(folder / "attributes.txt", [",".join(str(v) for v in (attributes or [0] * 15))])
+    write_text(folder / "language.txt", [sentence, "a second line nobody reads"])
+    if frames:
+        touch_images(folder / "imgs", [f"{i:05d}.png" for i in range(1, len(gt) + 1)])
+    return folder
+
+
+def make_webuav3m_video(
+    root: Path, name: str, gt: Seq[Seq[float]], split: str = "Test", sentence: str = "the white car",
+    attributes: Seq[int] | None = None, absent: Seq[int] | None = None, frames: bool = True,
+) -> Path:  # fmt: skip
+    """``<root>/<Split>/<video>/{img/000001.jpg, groundtruth_rect.txt, absent.txt, attributes.txt, language.txt}``."""
+    folder = root / split / name
+    write_text(folder / "groundtruth_rect.txt", box_lines(gt))
+    zero = [int(all(v == 0 for v in row)) for row in gt]
+    write_text(folder / "absent.txt", flag_lines(absent if absent is not None else zero))
+    write_text(folder / "attributes.txt", [",".join(str(v) for v in (attributes or [0] * 17))])
+    write_text(folder / "language.txt", [sentence])
+    if frames:
+        touch_images(folder / "img", [f"{i:06d}.jpg" for i in range(1, len(gt) + 1)])
+    return folder
+
+
+def write_mgit_xlsx(path: Path, rows: Seq[Seq], header: Seq[str] | None = None) -> Path:
+    """An MGIT text table (spec §1.2: 15 columns, a header row), written with openpyxl."""
+    import openpyxl
+
+    from nlbench.datasets.mgit import XLSX_COLUMNS
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(header if header is not None else XLSX_COLUMNS))
+    for row in rows:
+        sheet.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def mgit_row(level: str, number: int, start: int | None, end: int | None, description: str) -> list:
+    length = None if start is None or end is None else end - start + 1
+    return [level, number, start, end, length] + [None] * 9 + [description]
+
+
+def make_mgit_sequence(
+    root: Path, name: str, gt: Seq[Seq[float]], split: str = "val", absent: Seq[int] | None = None,
+    shotcut: Seq[int] | None = None, frames: tuple[int, int] | None = (64, 48), story: str = "a man walks, then runs",
+) -> Path:  # fmt: skip
+    """``<root>/attribute/{groundtruth,absent,shotcut}/<seq>.txt``, ``data/<split>/<seq>/frame_<seq>/000000.jpg``
+    (real JPEGs of size ``frames`` = (width, height); None: no frames) and ``VideoCube_NL/02-activity&story/<seq>.xlsx``."""
+    n = len(gt)
+    write_text(root / "attribute" / "groundtruth" / f"{name}.txt", box_lines(gt))
+    write_text(root / "attribute" / "absent" / f"{name}.txt", flag_lines(absent if absent is not None else [0] * n))
+    write_text(root / "attribute" / "shotcut" / f"{name}.txt", flag_lines(shotcut if shotcut is not None else [0] * n))
+    write_mgit_xlsx(
+        root / "VideoCube_NL" / "02-activity&story" / f"{name}.xlsx",
+        [mgit_row("action", 1, 0, n // 2, "a man walks"), mgit_row("action", 2, n // 2 + 1, n - 1, "a man runs"),
+         mgit_row("activity", 1, 0, n - 1, "a man walks and runs"), mgit_row("story", 1, 0, n - 1, story)],
+    )  # fmt: skip
+    if frames is not None:
+        import cv2
+
+        folder = root / "data" / split / name / f"frame_{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        image = np.zeros((frames[1], frames[0], 3), dtype=np.uint8)
+        for i in range(n):
+            cv2.imwrite(str(folder / f"{i:06d}.jpg"), image)
+    return root
+
+
 # ------------------------------------------------------------------------------------ annotations only
 
 #: Two sequences per tracking dataset, with names from its official list (synth: any names).
@@ -236,6 +347,10 @@ ANNOTATION_ONLY_NAMES: dict[str, tuple[str, str]] = {
     "tnl2k": ("Assian_video_Z03_done", "BF5_Blade_video_01-Done"),
     "otb99": ("Biker", "Bird1"),
     "synth": ("synth_test_0001", "synth_test_0002"),
+    "vasttrack": ("Aardwolf-1", "Aerial Drones In Flight-16"),
+    "tnllt": ("JE_Weapon_ChangeGUN_video_Z07", "JE_CrashCar_video_10"),
+    "webuav3m": ("uav_video_0001", "uav_video_0002"),
+    "mgit": ("005", "029"),
 }
 
 
@@ -262,6 +377,14 @@ def make_annotations_only(dataset: str, root: Path, gt: Seq[Seq[float]]) -> tupl
         elif dataset == "synth":
             folder = make_tnl2k_sequence(root / "test", name, gt, sentence="the red circle")
             write_text(folder / "absent.txt", ["0"] * len(gt))
+        elif dataset == "vasttrack":
+            make_vasttrack_sequence(root, name, gt)
+        elif dataset == "tnllt":
+            make_tnllt_sequence(root, name, gt)
+        elif dataset == "webuav3m":
+            make_webuav3m_video(root, name, gt)
+        elif dataset == "mgit":
+            make_mgit_sequence(root, name, gt, frames=None)
         else:
             raise ValueError(dataset)
     return strip_frames(root), names

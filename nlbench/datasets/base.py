@@ -34,6 +34,12 @@ OFFICIAL_LIST_SHA256: dict[str, str] = {
     "lasot_ext": "6ec9bb2ecb5b87158ec7281c758f0084deaddfdedd317c88178ba9571c90a618",
     "tnl2k": "8dbee773c2c7056dcea20904db05bd65c84e1f8ed9b434f763da05630950aafa",
     "otb99": "a5aa295282c1836f71f6814fb048b144d466b8512f17f8b0db970279cf7494bd",
+    # the newer benchmarks (nl-benchmarks-formats spec); vasttrack is the spec's §3.1 digest, the others are
+    # computed here from the lists in data/ (VCT mgit.json "tiny", TNLLT testing_set.txt)
+    "vasttrack": "37d54a3e0a19566ea7f85cdb51b34844115f4450c477cfbc7ca5f393597c127e",
+    "tnllt": "385326d58674117052f773ddb46c558a79bd41df1cc0816978f7fcea5a013b5a",
+    "mgit_val": "f94523010d604e1b8fe3367a372ed248734457cd6d57053051946be5fa8d8d50",
+    "mgit_test": "74ec760a501e37ad4fd0fd86e2f9c5d9519ae6eba32a232f29aad93c4fcb69e2",
 }
 
 _SEPARATORS = re.compile(r"[,\s]+")

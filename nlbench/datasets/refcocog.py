@@ -1,6 +1,11 @@
-"""RefCOCOg referring expressions (Mao et al. 2016 "google" split; Nagaraja et al. 2016 "umd" split), eval-spec §3.5.
+"""RefCOCOg, RefCOCO and RefCOCO+ referring expressions (REFER API layout), eval-spec §3.5.
 
-Layout (REFER API / JointNLT ``coco_dir``): ``<root>/refcocog/{instances.json, refs(google).p, refs(umd).p}``
+RefCOCOg: Mao et al. 2016 "google" split (train/val) and Nagaraja et al. 2016 "umd" split (train/val/test).
+RefCOCO and RefCOCO+ (Yu et al. 2016): the "unc" split, train / val / testA (people) / testB (other objects).
+The three share one loader; each is a :class:`RefSet` (folder, partitions, defaults).
+
+Layout (REFER API / JointNLT ``coco_dir``): ``<root>/refcocog/{instances.json, refs(google).p, refs(umd).p}``,
+``<root>/refcoco/{instances.json, refs(unc).p}``, ``<root>/refcoco+/{instances.json, refs(unc).p}``
 and the COCO train2014 images under ``<root>/images/mscoco/images/train2014/``.  The refs files are
 Python-2 pickles, read with :mod:`nlbench.datasets.pickle_safe` (plain containers only).
 
@@ -30,10 +35,44 @@ REFCOCOG_SOURCE = (
 )
 REFCOCOG_ENV = "NLBENCH_REFCOCOG_ROOT"
 
-SPLIT_BYS = ("google", "umd")
 UNITS = ("ref", "expression")
-#: google has no released test split (eval-spec §3.5)
-_SPLITS = {"google": ("train", "val"), "umd": ("train", "val", "test")}
+
+
+@dataclass(frozen=True)
+class RefSet:
+    """One REFER dataset: its folder under the COCO root and its partitions (split-by -> splits)."""
+
+    name: str
+    folder: str
+    partitions: dict[str, tuple[str, ...]]
+    source: str
+    env_var: str
+    default_split_by: str
+    default_split: str = "val"
+    note: str = ""  # said when a split is not in the partition
+
+    @property
+    def split_bys(self) -> tuple[str, ...]:
+        return tuple(self.partitions)
+
+
+REFCOCOG_SET = RefSet(
+    "refcocog", "refcocog", {"google": ("train", "val"), "umd": ("train", "val", "test")}, REFCOCOG_SOURCE,
+    REFCOCOG_ENV, "google", note="; google has no released test split",
+)  # fmt: skip
+REFCOCO_SOURCE = (
+    "RefCOCO refs (https://github.com/lichengunc/refer, data/README.md: refcoco.zip with refs(unc).p and "
+    "instances.json) plus the COCO train2014 images (https://cocodataset.org)"
+)
+REFCOCO_PLUS_SOURCE = (
+    "RefCOCO+ refs (https://github.com/lichengunc/refer, data/README.md: refcoco+.zip with refs(unc).p and "
+    "instances.json) plus the COCO train2014 images (https://cocodataset.org)"
+)
+_UNC = {"unc": ("train", "val", "testA", "testB")}
+REFCOCO_SET = RefSet("refcoco", "refcoco", _UNC, REFCOCO_SOURCE, "NLBENCH_REFCOCO_ROOT", "unc")
+REFCOCO_PLUS_SET = RefSet("refcoco+", "refcoco+", _UNC, REFCOCO_PLUS_SOURCE, "NLBENCH_REFCOCO_PLUS_ROOT", "unc")
+#: RefCOCOg's partitions, kept for callers of the single-dataset module
+SPLIT_BYS = REFCOCOG_SET.split_bys
 _IMAGE_DIRS = ("images/mscoco/images/train2014", "images/train2014", "train2014", "../images/mscoco/images/train2014")
 
 
@@ -43,14 +82,15 @@ class RefcocogFiles:
     images: Path  # train2014 images (may not exist: evaluation from saved predictions needs none)
 
 
-def locate(root: Path) -> RefcocogFiles:
-    """Accept the COCO folder (``<root>/refcocog/``) or the refcocog folder itself."""
+def locate(root: Path, refset: RefSet = REFCOCOG_SET) -> RefcocogFiles:
+    """Accept the COCO folder (``<root>/<refset folder>/``) or that folder itself."""
     root = Path(root)
-    folder = root if (root / "instances.json").is_file() and not (root / "refcocog").is_dir() else root / "refcocog"
+    sub = refset.folder
+    folder = root if (root / "instances.json").is_file() and not (root / sub).is_dir() else root / sub
     if not (folder / "instances.json").is_file():
         raise DatasetError(
-            f"dataset 'refcocog': {folder / 'instances.json'} is missing. It comes from {REFCOCOG_SOURCE}. "
-            f"Point --root (or {REFCOCOG_ENV}) at the folder that contains refcocog/."
+            f"dataset '{refset.name}': {folder / 'instances.json'} is missing. It comes from {refset.source}. "
+            f"Point --root (or {refset.env_var}) at the folder that contains {sub}/."
         )
     base = folder.parent if folder != root else root
     candidates = [base / d for d in _IMAGE_DIRS] + [folder / "images"]
@@ -58,25 +98,30 @@ def locate(root: Path) -> RefcocogFiles:
     return RefcocogFiles(folder, images.resolve() if images.is_dir() else images)
 
 
-def parse_split(split: str | None, split_by: str | None) -> tuple[str, str]:
-    """``split`` may carry the partition, ``"umd/test"`` or ``"umd:test"``; defaults: google / val (JointNLT)."""
+def parse_split(split: str | None, split_by: str | None, refset: RefSet = REFCOCOG_SET) -> tuple[str, str]:
+    """``split`` may carry the partition, ``"umd/test"`` or ``"umd:test"``; defaults: the set's (RefCOCOg: google / val, JointNLT)."""
     if split is not None and ("/" in split or ":" in split):
         split_by, split = split.replace(":", "/").split("/", 1)
-    split_by = split_by or "google"
-    split = split or "val"
-    if split_by not in SPLIT_BYS:
-        raise DatasetError(f"refcocog: unknown split-by '{split_by}'; choose google or umd")
-    if split not in _SPLITS[split_by]:
+    split_by = split_by or refset.default_split_by
+    split = split or refset.default_split
+    if split_by not in refset.partitions:
+        raise DatasetError(f"{refset.name}: unknown split-by '{split_by}'; choose {' or '.join(refset.split_bys)}")
+    if split not in refset.partitions[split_by]:
         raise DatasetError(
-            f"refcocog: split-by '{split_by}' has no split '{split}' (it has {', '.join(_SPLITS[split_by])}; "
-            f"google has no released test split)"
+            f"{refset.name}: split-by '{split_by}' has no split '{split}' "
+            f"(it has {', '.join(refset.partitions[split_by])}{refset.note})"
         )
     return split, split_by
 
 
 def _in_split(ref_split: str, split: str) -> bool:
-    # REFER: 'train'/'val' match exactly, 'test' matches any split containing "test"
-    return "test" in ref_split if split == "test" else ref_split == split
+    """REFER ``getRefIds``: train/val match exactly; testA/testB/testC any split holding that letter (so testAB
+    counts for both); test any split containing "test"."""
+    if split in ("testA", "testB", "testC"):
+        return split[-1] in ref_split
+    if split == "test":
+        return "test" in ref_split
+    return ref_split == split
 
 
 def read_refs(folder: Path, split_by: str) -> list[dict[str, Any]]:
@@ -121,16 +166,17 @@ def load_refcocog(
     split_by: str | None = None,
     unit: str = "ref",
     drop_crowd: bool = True,
+    refset: RefSet = REFCOCOG_SET,
 ) -> list[GroundingSample]:
-    """RefCOCOg grounding samples of one split in pickle order (see the module docstring).
+    """Grounding samples of one split of ``refset`` (RefCOCOg by default) in pickle order (module docstring).
 
     ``names`` keeps only the refs with those ids (as text); ``with_frames`` is part of the loader contract
     and changes nothing here (images are paths).
     """
-    split, split_by = parse_split(split, split_by)
+    split, split_by = parse_split(split, split_by, refset)
     if unit not in UNITS:
-        raise DatasetError(f"refcocog: unknown unit '{unit}'; choose ref or expression")
-    files = locate(root)
+        raise DatasetError(f"{refset.name}: unknown unit '{unit}'; choose ref or expression")
+    files = locate(root, refset)
     refs = read_refs(files.folder, split_by)
     anns, images = read_instances(files.folder)
     samples: list[GroundingSample] = []
@@ -169,13 +215,25 @@ def load_refcocog(
     return samples
 
 
-def verify_refcocog(root: Path, names: Any = None) -> VerifyReport:
+def load_refcoco(root: Path, split: str | None = None, names: Iterable[str] | None = None, with_frames: bool = True,
+                 **options: Any) -> list[GroundingSample]:  # fmt: skip
+    """RefCOCO (unc: train / val / testA / testB), read by the RefCOCOg loader."""
+    return load_refcocog(root, split, names, with_frames, refset=REFCOCO_SET, **options)
+
+
+def load_refcoco_plus(root: Path, split: str | None = None, names: Iterable[str] | None = None,
+                      with_frames: bool = True, **options: Any) -> list[GroundingSample]:  # fmt: skip
+    """RefCOCO+ (unc: train / val / testA / testB), read by the RefCOCOg loader."""
+    return load_refcocog(root, split, names, with_frames, refset=REFCOCO_PLUS_SET, **options)
+
+
+def verify_refcocog(root: Path, names: Any = None, refset: RefSet = REFCOCOG_SET) -> VerifyReport:
     """Files present and readable, ref counts per split, crowd refs, missing images."""
-    files = locate(root)
-    report = VerifyReport("refcocog", files.folder, unit="refs")
+    files = locate(root, refset)
+    report = VerifyReport(refset.name, files.folder, unit="refs")
     anns, images = read_instances(files.folder)
     used: set[int] = set()
-    for split_by in SPLIT_BYS:
+    for split_by in refset.split_bys:
         path = files.folder / f"refs({split_by}).p"
         if not path.is_file():
             report.add("missing file", "", f"{path} does not exist")
@@ -185,7 +243,7 @@ def verify_refcocog(root: Path, names: Any = None) -> VerifyReport:
         except DatasetError as exc:
             report.add("unreadable refs", "", str(exc))
             continue
-        counts = {s: sum(_in_split(str(r["split"]), s) for r in refs) for s in _SPLITS[split_by]}
+        counts = {s: sum(_in_split(str(r["split"]), s) for r in refs) for s in refset.partitions[split_by]}
         crowd = sum(1 for r in refs if anns.get(int(r["ann_id"]), {}).get("iscrowd", 0))
         report.notes.append(
             f"{split_by}: " + ", ".join(f"{s} {n} refs" for s, n in counts.items()) + f"; {crowd} crowd refs dropped"
@@ -210,6 +268,14 @@ def verify_refcocog(root: Path, names: Any = None) -> VerifyReport:
     return report
 
 
+def verify_refcoco(root: Path, names: Any = None) -> VerifyReport:
+    return verify_refcocog(root, names, REFCOCO_SET)
+
+
+def verify_refcoco_plus(root: Path, names: Any = None) -> VerifyReport:
+    return verify_refcocog(root, names, REFCOCO_PLUS_SET)
+
+
 REFCOCOG = DatasetPlugin(
     name="refcocog",
     description="RefCOCOg referring expressions (google val / umd val+test) for first-frame grounding",
@@ -221,5 +287,33 @@ REFCOCOG = DatasetPlugin(
     default_split="val",
     verify=verify_refcocog,
     display_name="RefCOCOg",
+    load_options=("split_by", "unit"),
+)
+
+REFCOCO = DatasetPlugin(
+    name="refcoco",
+    description="RefCOCO referring expressions (unc val / testA / testB) for first-frame grounding, Yu et al. 2016",
+    load=load_refcoco,
+    env_var=REFCOCO_SET.env_var,
+    source=REFCOCO_SOURCE,
+    kind="grounding",
+    splits=("val", "testA", "testB", "train"),
+    default_split="val",
+    verify=verify_refcoco,
+    display_name="RefCOCO",
+    load_options=("split_by", "unit"),
+)
+
+REFCOCO_PLUS = DatasetPlugin(
+    name="refcoco+",
+    description="RefCOCO+ referring expressions (unc val / testA / testB; no location words), Yu et al. 2016",
+    load=load_refcoco_plus,
+    env_var=REFCOCO_PLUS_SET.env_var,
+    source=REFCOCO_PLUS_SOURCE,
+    kind="grounding",
+    splits=("val", "testA", "testB", "train"),
+    default_split="val",
+    verify=verify_refcoco_plus,
+    display_name="RefCOCO+",
     load_options=("split_by", "unit"),
 )
