@@ -55,7 +55,7 @@ from nlbench.datasets.synth.build import (
     write_marker,
 )
 from nlbench.datasets.synth.scene import SYNTH_ATTRIBUTES
-from nlbench.datasets.synth.variants import VARIANTS
+from nlbench.datasets.synth.variants import VARIANTS, synth_variants
 from nlbench.datasets.tnl2k import read_tnl2k_sequences
 from nlbench.core.errors import DatasetError
 from nlbench.core.types import DatasetPlugin, GroundingSample, Sequence
@@ -186,9 +186,10 @@ def load_synth_grounding(root: Path, split: str | None = None) -> list[Grounding
 
 
 def _sentence_variants(root: Path, split: str, variant: str) -> dict[str, str]:
-    from nlbench.datasets.synth.variants import synth_sentence_variants
-
-    return synth_sentence_variants(Path(root), split, variant)
+    """The ``DatasetPlugin.sentence_variants`` hook: ``variant`` for every sequence of ``split`` under ``root``."""
+    marker = read_marker(Path(root)) or {}
+    names = [s.name for s in load_synth(Path(root), split)]
+    return synth_variants(names, variant, int(marker.get("seed", DEFAULT_SEED)))
 
 
 SYNTH = DatasetPlugin(

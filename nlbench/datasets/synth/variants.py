@@ -168,14 +168,3 @@ def synth_variants(names: SequenceOf[str], variant: str, seed: int = DEFAULT_SEE
         split, index = sequence_index(name)
         out[name] = sentence_variant(first_frame_scene(seed, split, index), variant, index)
     return out
-
-
-
-def synth_sentence_variants(root, split: str, variant: str) -> dict[str, str]:
-    """The ``DatasetPlugin.sentence_variants`` hook: ``variant`` for every sequence of ``split`` under ``root``."""
-    from nlbench.datasets.synth import load_synth
-    from nlbench.datasets.synth.build import read_marker
-
-    marker = read_marker(root) or {}
-    names = [s.name for s in load_synth(root, split)]
-    return synth_variants(names, variant, int(marker.get("seed", DEFAULT_SEED)))
