@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 from nlbench.cli.options import FOLDER
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 from nlbench.cli.options import IN_FILE, OUT_FILE, root_option
 from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 from nlbench.eval.grounding import DEFAULT_RULE, RULES

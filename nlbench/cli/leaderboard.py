@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 from nlbench.cli.options import (
     FOLDER,
     OUT_FILE,

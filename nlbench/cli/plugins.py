@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 from nlbench.cli.options import OUT_FILE, dataset_option, root_option, sequences_option
 from nlbench.core.registry import DATASET_GROUP, TRACKER_GROUP, describe
 from nlbench.core.textable import text_table

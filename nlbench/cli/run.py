@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 from nlbench.core.errors import NlbenchError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 from nlbench.cli.options import dataset_option, root_option, split_option
 
 

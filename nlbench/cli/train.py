@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from nlbench.cli import register
+from nlbench.cli.group import register
 
 
 @click.command("train")
