@@ -187,13 +187,14 @@ def make_refcocog(
     annotations: Seq[dict],
     split_by: str = "google",
     pixels: bool = False,
+    folder_name: str = "refcocog",
 ) -> Path:
     """``<root>/refcocog/{instances.json, refs(<split_by>).p}`` and ``images/mscoco/images/train2014/``.
 
     ``images``: dicts with id, width, height; ``annotations``: id, image_id, bbox, iscrowd.
     With ``pixels`` each image is a real (black) JPEG of its size, for tests that run a grounder.
     """
-    folder = root / "refcocog"
+    folder = root / folder_name  # refcocog, refcoco or refcoco+ (REFER's data/ layout)
     folder.mkdir(parents=True, exist_ok=True)
     coco_images = [
         {"id": im["id"], "file_name": f"COCO_train2014_{im['id']:012d}.jpg", "width": im["width"], "height": im["height"]}
