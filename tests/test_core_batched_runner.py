@@ -16,11 +16,16 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from nlbench.core.errors import NlbenchError
-from nlbench.run.runner import RunRequest, resolve_batch_size, run
+from nlbench.run.runner import RunRequest, RunSummary, resolve_batch_size, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 
 NAMES = [f"seq_{i:02d}" for i in range(5)]
+
+
+def run_tnl2k(tracker: str, **fields) -> RunSummary:
+    """``nlbench run --tracker TRACKER --dataset tnl2k --quiet`` with these fields."""
+    return run_stage(RunRequest(tracker=tracker, dataset="tnl2k", quiet=True, **fields))
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +41,7 @@ def root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def one_at_a_time(root, tmp_path_factory):
     out = tmp_path_factory.mktemp("b1") / "out"
-    run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES, mode="nl", out=out, quiet=True,
-                   options={"verbatim_text": True}))
+    run_tnl2k("jointnlt-tiny", root=root, sequences=NAMES, mode="nl", out=out, options={"verbatim_text": True})
     return out
 
 
@@ -47,8 +51,8 @@ def _boxes(path: Path) -> np.ndarray:
 
 def test_batched_run_writes_the_same_files(root, one_at_a_time, tmp_path):
     out = tmp_path / "b3"
-    summary = run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES, mode="nl", out=out, quiet=True,
-                             batch_size=3, options={"verbatim_text": True}))
+    summary = run_tnl2k("jointnlt-tiny", root=root, sequences=NAMES, mode="nl", out=out, batch_size=3,
+                        options={"verbatim_text": True})
     assert summary.ok and sorted(summary.done) == NAMES
     for name in NAMES:
         for suffix in (".txt", "_ground.txt"):
@@ -79,8 +83,8 @@ def test_workers_with_batches_report_each_sequence_as_it_finishes(root, one_at_a
 
     monkeypatch.setattr(runner, "record_sequence", spy)
     out = tmp_path / "w2b2"
-    summary = run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES, mode="nl", out=out, quiet=True,
-                             batch_size=2, workers=2, options={"verbatim_text": True}))
+    summary = run_tnl2k("jointnlt-tiny", root=root, sequences=NAMES, mode="nl", out=out, batch_size=2, workers=2,
+                        options={"verbatim_text": True})
     assert summary.ok and sorted(summary.done) == NAMES
     for name in NAMES:
         np.testing.assert_allclose(_boxes(out / f"{name}.txt"), _boxes(one_at_a_time / f"{name}.txt"), rtol=0,
@@ -106,8 +110,7 @@ def test_a_broken_frame_fails_only_its_sequence(root, one_at_a_time, tmp_path):
         make_moving_square_sequence(broken, name, n_frames=4 + 2 * NAMES.index(name), seed=NAMES.index(name))
     (broken / "seq_01" / "imgs" / "00000003.png").write_bytes(b"not an image")
     out = tmp_path / "out"
-    summary = run(RunRequest("jointnlt-tiny", "tnl2k", root=broken, sequences=NAMES[:3], mode="nl+bb", out=out,
-                             quiet=True, batch_size=2))
+    summary = run_tnl2k("jointnlt-tiny", root=broken, sequences=NAMES[:3], mode="nl+bb", out=out, batch_size=2)
     assert list(summary.failed) == ["seq_01"] and "00000003.png" in summary.failed["seq_01"]
     assert sorted(summary.done) == ["seq_00", "seq_02"]
     assert not (out / "seq_01.txt").exists()
@@ -130,10 +133,9 @@ def test_batch_size_must_be_a_positive_integer(root, tmp_path):
 
 def test_a_tracker_that_cannot_batch_says_so_and_runs_per_sequence(root, tmp_path, caplog):
     one, four = tmp_path / "one", tmp_path / "four"
-    run(RunRequest("kcf", "tnl2k", root=root, sequences=NAMES[:2], mode="bb", out=one, quiet=True))
+    run_tnl2k("kcf", root=root, sequences=NAMES[:2], mode="bb", out=one)
     with caplog.at_level(logging.WARNING, logger="nlbench"):
-        summary = run(RunRequest("kcf", "tnl2k", root=root, sequences=NAMES[:2], mode="bb", out=four, quiet=True,
-                                 batch_size=4))
+        summary = run_tnl2k("kcf", root=root, sequences=NAMES[:2], mode="bb", out=four, batch_size=4)
     assert summary.ok and caplog.messages == ["kcf cannot batch sequences; running them one at a time (--batch-size ignored)"]
     # the command line shows it as a note on stderr
     cli = CliRunner().invoke(main, ["run", "-t", "kcf", "-d", "tnl2k", "--root", str(root), "--sequences", NAMES[2],
@@ -172,8 +174,9 @@ def test_killed_batched_run_resumes_to_identical_files(tmp_path):
 def test_whole_synth_test_split_at_batch_16_equals_batch_1(tmp_path, mode):
     """jointnlt-tiny with its shipped weights, all 40 synth test sequences: every box within 0.01 px."""
     one, sixteen = tmp_path / "b1", tmp_path / "b16"
-    run(RunRequest("jointnlt-tiny", "synth", mode=mode, out=one, quiet=True))
-    summary = run(RunRequest("jointnlt-tiny", "synth", mode=mode, out=sixteen, quiet=True, batch_size=16))
+    run_stage(RunRequest(tracker="jointnlt-tiny", dataset="synth", mode=mode, out=one, quiet=True))
+    summary = run_stage(RunRequest(tracker="jointnlt-tiny", dataset="synth", mode=mode, out=sixteen, quiet=True,
+                                   batch_size=16))
     assert summary.ok and len(summary.done) == 40
     for path in sorted(one.glob("synth_test_*[0-9].txt")):
         np.testing.assert_allclose(_boxes(sixteen / path.name), _boxes(path), rtol=0, atol=0.01, err_msg=path.name)

@@ -13,11 +13,16 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.run.runner import RunRequest, parse_shard, run, select_shard
+from nlbench.run.runner import RunRequest, RunSummary, parse_shard, run_stage, select_shard
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 
 NAMES = [f"seq_{i:02d}" for i in range(6)]
+
+
+def run_tnl2k(tracker: str, **fields) -> RunSummary:
+    """``nlbench run --tracker TRACKER --dataset tnl2k --quiet`` with these fields."""
+    return run_stage(RunRequest(tracker=tracker, dataset="tnl2k", quiet=True, **fields))
 
 
 @pytest.fixture()
@@ -30,7 +35,7 @@ def tnl2k_root(tmp_path):
 
 def test_run_static_writes_results_and_manifest(tnl2k_root, tmp_path):
     out = tmp_path / "out"
-    summary = run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
+    summary = run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out)
     assert summary.ok and summary.done == NAMES[:2]
     boxes = np.loadtxt(out / "seq_00.txt", delimiter="\t")
     assert boxes.shape == (10, 4)
@@ -41,7 +46,7 @@ def test_run_static_writes_results_and_manifest(tnl2k_root, tmp_path):
     assert manifest["tracker"] == "static" and manifest["mode"] == "bb" and manifest["dataset"] == "tnl2k"
     assert manifest["sequences"]["seq_01"]["status"] == "done" and manifest["sequences"]["seq_01"]["frames"] == 11
     # a second run skips what is finished
-    again = run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
+    again = run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out)
     assert again.done == [] and again.skipped == NAMES[:2]
 
 
@@ -81,8 +86,8 @@ def test_shards_partition_the_sequences():
 
 def test_parallel_workers_give_the_same_files(tnl2k_root, tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    run(RunRequest("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=one, quiet=True))
-    run(RunRequest("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=two, workers=2, quiet=True))
+    run_tnl2k("kcf", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=one)
+    run_tnl2k("kcf", root=tnl2k_root, sequences=NAMES[:4], mode="bb", out=two, workers=2)
     for name in NAMES[:4]:
         assert (one / f"{name}.txt").read_bytes() == (two / f"{name}.txt").read_bytes()
 
@@ -119,11 +124,11 @@ def test_a_tracker_that_cannot_build_fails_once_before_any_output(tnl2k_root, tm
 
 def test_resume_refuses_a_folder_of_another_run(tnl2k_root, tmp_path):
     out = tmp_path / "out"
-    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, quiet=True))
+    run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out)
     with pytest.raises(Exception, match=r"different run \(tracker 'static' -> 'kcf'\)"):
-        run(RunRequest("kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, quiet=True))
+        run_tnl2k("kcf", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out)
     # the same run resumes
-    assert run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True)).done == NAMES[1:2]
+    assert run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out).done == NAMES[1:2]
 
 
 def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
@@ -131,7 +136,7 @@ def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
     from nlbench_trackers.jointnlt.plugin import TINY_WEIGHTS
 
     out = tmp_path / "tiny"
-    run(RunRequest("jointnlt-tiny+kcf", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=out, quiet=True))
+    run_tnl2k("jointnlt-tiny+kcf", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=out)
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["checkpoint"] == {"grounder": str(TINY_WEIGHTS)}
     assert manifest["checkpoint_sha256"] == {"grounder": sha256_file(TINY_WEIGHTS)}
@@ -141,11 +146,11 @@ def test_shipped_default_weights_are_recorded(tnl2k_root, tmp_path):
 def test_resume_records_a_sequence_whose_record_was_lost(tnl2k_root, tmp_path):
     """A kill between a sequence's box file and its run.json record: the resumed run records it as done."""
     out = tmp_path / "out"
-    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
+    run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out)
     manifest = json.loads((out / "run.json").read_text())
     del manifest["sequences"]["seq_01"]
     (out / "run.json").write_text(json.dumps(manifest))
-    again = run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True))
+    again = run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out)
     assert again.skipped == NAMES[:2]
     record = json.loads((out / "run.json").read_text())["sequences"]["seq_01"]
     assert record == {"status": "done", "frames": 11, "seconds": None}

@@ -12,12 +12,17 @@ import numpy as np
 import pytest
 
 from nlbench.core.errors import NlbenchError
-from nlbench.run.runner import RunRequest, run
+from nlbench.run.runner import RunRequest, RunSummary, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 
 ray = pytest.importorskip("ray", reason="Ray is in the dev extra (pip install -e '.[dev]')")
 
 NAMES = [f"seq_{i:02d}" for i in range(4)]
+
+
+def run_tnl2k(tracker: str, **fields) -> RunSummary:
+    """``nlbench run --tracker TRACKER --dataset tnl2k --quiet`` with these fields."""
+    return run_stage(RunRequest(tracker=tracker, dataset="tnl2k", quiet=True, **fields))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,9 +66,8 @@ def _descendants_named(word: str) -> list[int]:
 
 def test_two_ray_workers_give_the_local_files(root, tmp_path):
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    run(RunRequest("csrt", "tnl2k", root=root, sequences=NAMES, mode="bb", out=local, quiet=True))
-    summary = run(RunRequest("csrt", "tnl2k", root=root, sequences=NAMES, mode="bb", out=distributed, workers=2,
-                             quiet=True, executor="ray"))
+    run_tnl2k("csrt", root=root, sequences=NAMES, mode="bb", out=local)
+    summary = run_tnl2k("csrt", root=root, sequences=NAMES, mode="bb", out=distributed, workers=2, executor="ray")
     assert summary.ok and sorted(summary.done) == NAMES
     for name in NAMES:
         assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes()
@@ -74,7 +78,7 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
     for i, name in enumerate(many):
         make_moving_square_sequence(root, name, n_frames=60, seed=20 + i, step=1)
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    run(RunRequest("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=local, quiet=True))
+    run_tnl2k("csrt", root=root, sequences=many, mode="bb", out=local)
     killed: list[int] = []
 
     def kill_a_worker_once_one_sequence_is_done() -> None:
@@ -88,8 +92,7 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
     killer = threading.Thread(target=kill_a_worker_once_one_sequence_is_done)
     killer.start()
     try:
-        first = run(RunRequest("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=distributed, workers=2,
-                               quiet=True, executor="ray"))
+        first = run_tnl2k("csrt", root=root, sequences=many, mode="bb", out=distributed, workers=2, executor="ray")
         died = False
     except NlbenchError as exc:
         assert "run the same command again" in str(exc)
@@ -98,8 +101,7 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
     assert killed, "no Ray worker was found to kill"
     if not died:  # the killed worker's sequence may have been its last one: then the run could finish anyway
         assert first is not None
-    again = run(RunRequest("csrt", "tnl2k", root=root, sequences=many, mode="bb", out=distributed, workers=2,
-                           quiet=True, executor="ray"))
+    again = run_tnl2k("csrt", root=root, sequences=many, mode="bb", out=distributed, workers=2, executor="ray")
     assert again.ok
     for name in many:
         assert (local / f"{name}.txt").read_bytes() == (distributed / f"{name}.txt").read_bytes(), name
@@ -108,9 +110,9 @@ def test_a_killed_worker_then_a_resubmitted_run_gives_identical_files(root, tmp_
 def test_batched_ray_actor_matches_a_local_run(root, tmp_path):
     # one actor holding a batched jointnlt-tiny (num_gpus=0 on CPU: the per-GPU actor's CPU fallback)
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES[:3], mode="nl+bb", out=local, quiet=True))
-    summary = run(RunRequest("jointnlt-tiny", "tnl2k", root=root, sequences=NAMES[:3], mode="nl+bb", out=distributed,
-                             quiet=True, executor="ray", batch_size=2))
+    run_tnl2k("jointnlt-tiny", root=root, sequences=NAMES[:3], mode="nl+bb", out=local)
+    summary = run_tnl2k("jointnlt-tiny", root=root, sequences=NAMES[:3], mode="nl+bb", out=distributed, executor="ray",
+                        batch_size=2)
     assert summary.ok and sorted(summary.done) == NAMES[:3]
     for name in NAMES[:3]:
         a = np.loadtxt(local / f"{name}.txt", delimiter="\t")

@@ -11,12 +11,17 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from nlbench.core.errors import NlbenchError, SentenceFileError
-from nlbench.run.runner import RunRequest, run
+from nlbench.run.runner import RunRequest, RunSummary, run_stage
 from nlbench.run.sentences import apply_sentences, check_names, read_sentence_file, write_sentence_file
 from nlbench.store.manifest import sha256_file
 from tests.fixtures_frames import make_moving_square_sequence
 
 NAMES = [f"seq_{i:02d}" for i in range(3)]
+
+
+def run_tnl2k(tracker: str, **fields) -> RunSummary:
+    """``nlbench run --tracker TRACKER --dataset tnl2k --quiet`` with these fields."""
+    return run_stage(RunRequest(tracker=tracker, dataset="tnl2k", quiet=True, **fields))
 
 
 @pytest.fixture()
@@ -104,8 +109,7 @@ def test_run_json_records_the_file_and_every_effective_sentence(tnl2k_root, tmp_
     sentences = _write(tmp_path / "s.json", json.dumps({"seq_01": "the other square", "seq_02": "unused here"}))
     out = tmp_path / "out"
     # seq_02 lies outside --sequences but is a sequence of the dataset: accepted
-    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True,
-                   sentences=sentences))
+    run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, sentences=sentences)
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["sentence_file"] == str(sentences)
     assert manifest["sentence_file_sha256"] == sha256_file(sentences)
@@ -116,19 +120,19 @@ def test_run_json_records_the_file_and_every_effective_sentence(tnl2k_root, tmp_
 def test_resume_is_refused_when_the_sentence_file_changes(tnl2k_root, tmp_path):
     sentences = _write(tmp_path / "s.csv", "sequence,sentence\nseq_00,first words\n")
     out = tmp_path / "out"
-    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, quiet=True, sentences=sentences))
+    run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out, sentences=sentences)
     # the same file resumes
-    assert run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, quiet=True,
-                          sentences=sentences)).done == ["seq_01"]
+    again = run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out, sentences=sentences)
+    assert again.done == ["seq_01"]
     with pytest.raises(NlbenchError, match=rf"sentence file {sentences} -> none"):
-        run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES, mode="bb", out=out, quiet=True))
+        run_tnl2k("static", root=tnl2k_root, sequences=NAMES, mode="bb", out=out)
     other = _write(tmp_path / "s.csv", "sequence,sentence\nseq_00,other words\n")  # same path, new content
     with pytest.raises(NlbenchError, match=r"different run \(sentence_file_sha256"):
-        run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES, mode="bb", out=out, quiet=True, sentences=other))
+        run_tnl2k("static", root=tnl2k_root, sequences=NAMES, mode="bb", out=out, sentences=other)
     plain = tmp_path / "plain"
-    run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=plain, quiet=True))
+    run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=plain)
     with pytest.raises(NlbenchError, match=rf"sentence file none -> {other}"):
-        run(RunRequest("static", "tnl2k", root=tnl2k_root, sequences=NAMES, mode="bb", out=plain, quiet=True, sentences=other))
+        run_tnl2k("static", root=tnl2k_root, sequences=NAMES, mode="bb", out=plain, sentences=other)
     assert not (out / "seq_02.txt").exists() and not (plain / "seq_01.txt").exists()  # nothing ran after a refusal
 
 
@@ -151,10 +155,9 @@ def test_the_tracker_receives_the_sentence_as_a_dataset_sentence(tnl2k_root, tmp
     monkeypatch.setattr(runner, "get_tracker", lambda name: plugin)
     text = "the white airplane, flying # low"
     sentences = _write(tmp_path / "s.csv", f'sequence,sentence\nseq_00,"{text}"\r\n')
-    run(RunRequest("recorder", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "a", quiet=True,
-                   sentences=sentences))
+    run_tnl2k("recorder", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "a", sentences=sentences)
     (tnl2k_root / "seq_00" / "language.txt").write_text(text + "\r\n", encoding="utf-8")
-    run(RunRequest("recorder", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "b", quiet=True))
+    run_tnl2k("recorder", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "b")
     assert seen == [text, text]
 
 
@@ -169,9 +172,8 @@ def test_jointnlt_keeps_its_numpy_reading_quirk_on_file_sentences():
 def test_jointnlt_tiny_gives_identical_results_from_file_and_dataset_sentence(tnl2k_root, tmp_path):
     text = "the black square, moving # right"
     sentences = _write(tmp_path / "s.json", json.dumps({"seq_00": text}))
-    run(RunRequest("jointnlt-tiny", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "a", quiet=True,
-                   sentences=sentences))
+    run_tnl2k("jointnlt-tiny", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "a", sentences=sentences)
     (tnl2k_root / "seq_00" / "language.txt").write_text(text + "\n", encoding="utf-8")
-    run(RunRequest("jointnlt-tiny", "tnl2k", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "b", quiet=True))
+    run_tnl2k("jointnlt-tiny", root=tnl2k_root, sequences=NAMES[:1], mode="nl", out=tmp_path / "b")
     for name in ("seq_00.txt", "seq_00_ground.txt"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

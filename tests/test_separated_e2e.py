@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nlbench.report.writer import write_report
-from nlbench.run.runner import RunRequest, run
+from nlbench.run.runner import RunRequest, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 
 
@@ -23,8 +23,8 @@ def tiny_tnl2k(tmp_path_factory):
 @pytest.mark.parametrize("pipeline", ["vltvg+stark-st101", "vltvg+ostrack-384"])
 def test_separated_pipeline_runs_and_writes_the_grounded_box(pipeline, tiny_tnl2k, tmp_path):
     out = tmp_path / pipeline
-    summary = run(RunRequest(pipeline, "tnl2k", root=tiny_tnl2k, sequences=["square_a", "square_b"], mode="nl", out=out,
-                             options={"random_weights": True}, quiet=True))
+    summary = run_stage(RunRequest(tracker=pipeline, dataset="tnl2k", root=tiny_tnl2k, sequences=["square_a", "square_b"], mode="nl", out=out,
+                                   options={"random_weights": True}, quiet=True))
     assert summary.ok, summary.failed
     for name, n in (("square_a", 4), ("square_b", 3)):
         boxes = np.loadtxt(out / f"{name}.txt", delimiter="\t", ndmin=2)
@@ -40,8 +40,8 @@ def test_joint_vs_separated_report_renders(tiny_tnl2k, tmp_path):
     runs = {}
     for name, tracker, mode in (("VLTVG+STARK-ST101", "vltvg+stark-st101", "nl"), ("Static", "static", "bb")):
         out = tmp_path / tracker
-        run(RunRequest(tracker, "tnl2k", root=tiny_tnl2k, sequences=["square_a", "square_b"], mode=mode, out=out,
-                       options={"random_weights": True} if "+" in tracker else {}, quiet=True))
+        run_stage(RunRequest(tracker=tracker, dataset="tnl2k", root=tiny_tnl2k, sequences=["square_a", "square_b"], mode=mode, out=out,
+                             options={"random_weights": True} if "+" in tracker else {}, quiet=True))
         runs[name] = (mode, out)
     from nlbench.eval import evaluate
     from nlbench.datasets import load_sequences

@@ -9,13 +9,8 @@ from typing import Any
 import click
 
 from nlbench.cli.group import register
+from nlbench.cli.options import FOLDER, dataset_option, root_option, sequences_option, split_option
 from nlbench.core.errors import NlbenchError
-
-
-def split_names(text: str | None) -> tuple[str, ...] | None:
-    """``--sequences a,b,c`` -> ("a", "b", "c"); None when not given."""
-    names = tuple(s.strip() for s in text.split(",") if s.strip()) if text else ()
-    return names or None
 
 
 def parse_value(text: str) -> Any:
@@ -59,30 +54,39 @@ def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
     return plain[0] if plain else named
 
 
+def run_request(params: dict[str, Any]):
+    """The :class:`~nlbench.run.runner.RunRequest` of parsed ``nlbench run`` options."""
+    from nlbench.run.runner import RunRequest, parse_batch_size
+
+    words = dict(params)
+    checkpoint, options, batch_size = words.pop("checkpoint"), words.pop("option_pairs"), words.pop("batch_size")
+    return RunRequest(**words, checkpoint=parse_checkpoints(checkpoint), options=parse_options(options),
+                      batch_size=parse_batch_size(batch_size))
+
+
 @click.command("run")
 @click.option("--tracker", "-t", required=True, help="Registered tracker (see 'nlbench trackers'), or GROUNDER+TRACKER.")
-@click.option("--dataset", "-d", required=True, help="Registered dataset (see 'nlbench datasets').")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
-@click.option("--split", help="Dataset split (default: the dataset's test split).")
-@click.option("--sequences", help="Comma-separated sequence names (default: the whole split).")
+@dataset_option(help="Registered dataset (see 'nlbench datasets').")
+@root_option(help="Dataset root (else $NLBENCH_<DATASET>_ROOT or the config file).")
+@split_option()
+@sequences_option(help="Comma-separated sequence names (default: the whole split).")
 @click.option("--mode", type=click.Choice(["nl", "nl+bb", "bb"], case_sensitive=False), help="Initialisation: sentence, sentence+box, or box.")
 @click.option("--checkpoint", "-c", multiple=True, help="Weights file; for GROUNDER+TRACKER use grounder=PATH / tracker=PATH.")
 @click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default results/raw/<dataset>/<tracker>-<mode>/).")
+@click.option("--out", type=FOLDER, help="Output folder (default results/raw/<dataset>/<tracker>-<mode>/).")
 @click.option("--workers", default=1, show_default=True, help="Parallel processes, one tracker each.")
 @click.option("--shard", help="Run only shard k of n (k/n, numbered from 1), e.g. $SLURM_ARRAY_TASK_ID/8.")
 @click.option("--option", "-o", "option_pairs", multiple=True, help="Tracker option KEY=VALUE (e.g. verbatim_text=true); prefix grounder./tracker. for a part.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: a process pool; ray: actors on a Ray cluster (pip install 'nlbench[ray]').")
 @click.option("--ray-address", help="Ray cluster address (default: start or join a local Ray).")
-@click.option("--sentences", "sentence_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--sentences", type=click.Path(dir_okay=False, path_type=Path),
               help="Sentence file replacing the dataset's sentences: CSV 'sequence,sentence' or JSON {sequence: sentence}.")
 @click.option("--batch-size", "-b", "batch_size",
               help="Sequences advanced together by one batched tracker (default 1 on CPU, 32 with --device cuda); "
                    "trackers that cannot batch run one sequence at a time.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, out, workers, shard, option_pairs,
-            executor, ray_address, sentence_file, batch_size, quiet) -> None:
+def run_cmd(**params) -> None:
     """Run a tracker over a dataset and write raw results.
 
     \b
@@ -104,18 +108,13 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
                   --out results/raw/synth/jointnlt-tiny-nl-distractor
       nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --batch-size 16
     """
-    from nlbench.run.runner import RunRequest, parse_batch_size, run
+    from nlbench.run.runner import run_stage
 
-    request = RunRequest(
-        tracker=tracker, dataset=dataset, root=root, split=split, sequences=split_names(sequences), mode=mode,
-        checkpoint=parse_checkpoints(checkpoint), device=device, out=out, workers=workers,
-        batch_size=parse_batch_size(batch_size), sentences=sentence_file, options=parse_options(option_pairs),
-        shard=shard, executor=executor, ray_address=ray_address, quiet=quiet,
-    )
-    summary = run(request)
+    summary = run_stage(run_request(params))
+    elsewhere = f", {len(summary.elsewhere)} claimed by another run" if summary.elsewhere else ""
     click.echo(
         f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "
-        f"{len(summary.failed)} failed -> {summary.out_dir}"
+        f"{len(summary.failed)} failed{elsewhere} -> {summary.out_dir}"
     )
     for name, error in summary.failed.items():
         click.echo(f"  failed: {name}: {error}", err=True)
@@ -124,4 +123,5 @@ def run_cmd(tracker, dataset, root, split, sequences, mode, checkpoint, device, 
         sys.exit(1)
 
 
+run_cmd.request_from = run_request  # type: ignore[attr-defined]  (parse_request's hook)
 register(run_cmd)

@@ -146,7 +146,7 @@ def execute(
     echo: Callable[[str], None] = print,
 ) -> ExperimentOutcome:
     """Run the plan; see ``nlbench experiment --help``."""
-    from nlbench.run.runner import RunRequest, run
+    from nlbench.run.runner import RunRequest, run_stage
 
     exp = plan.experiment
     if plan.missing:
@@ -179,8 +179,8 @@ def execute(
                                   "display_name": step.entry.name, "nlbench": __version__,
                                   "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         _write_lock(exp.results, lock)
-        summary = run(RunRequest(**step.run_kwargs(), shard=shard, executor=executor, ray_address=ray_address,
-                                 quiet=not progress))
+        summary = run_stage(RunRequest(**step.run_kwargs(), shard=shard, executor=executor, ray_address=ray_address,
+                                       quiet=not progress))
         outcome.ran.append(step.key)
         lock["runs"][step.key]["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         _write_lock(exp.results, lock)

@@ -23,8 +23,10 @@ from tqdm.auto import tqdm
 
 from nlbench.datasets import load_sequences
 from nlbench.datasets.base import require_frames
-from nlbench.core.errors import DatasetError, NlbenchError
-from nlbench.core.request import Request, option
+from nlbench.core.errors import DatasetError, NlbenchError, StorageError
+from nlbench.core.request import Request, comma_option, option
+from nlbench.core.oserrors import with_estimate
+from nlbench.run.claims import claim_path, is_stale
 from nlbench.run.executors.batched import build_batched_tracker, run_batched
 from nlbench.run.executors.job import Job, SequenceOutcome, Throughput
 from nlbench.run.executors.local import run_batched_pool, run_process_pool, run_sequential
@@ -46,30 +48,13 @@ from nlbench.core.types import MODES, Sequence, TrackerPlugin
 
 EXECUTORS = ("local", "ray")
 
-__all__ = ["RunPlan", "RunRequest", "RunSummary", "plan_run", "run", "track_sequence", "parse_shard",
+__all__ = ["RunPlan", "RunRequest", "RunSummary", "plan_run", "run_stage", "track_sequence", "parse_shard",
            "select_shard"]
 
 log = logging.getLogger(__name__)
 
 
-def _normalise(request: Request, paths: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> None:
-    """Paths as ``Path`` and name lists as tuples (None stays None) in a frozen request."""
-    for name in paths:
-        value = getattr(request, name)
-        if value is not None and not isinstance(value, Path):
-            object.__setattr__(request, name, Path(value))
-    for name in names:
-        value = getattr(request, name)
-        if value is not None and not isinstance(value, tuple):
-            object.__setattr__(request, name, tuple(value))
-
-
-def _comma_list(flag: str) -> Any:
-    """``--sequences a,b,c``: one word for the tuple."""
-    return lambda names: [flag, ",".join(names)]
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunRequest(Request):
     """``nlbench run``: run ``tracker`` over ``dataset`` and write raw results (see ``nlbench run --help``).
 
@@ -77,9 +62,10 @@ class RunRequest(Request):
     ``sentences`` a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's;
     ``batch_size`` None is the device's default (1 on CPU, 32 on CUDA).
 
-        >>> RunRequest("static", "synth", mode="bb", sequences=("a", "b"), options={"note": True}).to_argv()
+        >>> request = RunRequest(tracker="static", dataset="synth", mode="bb", sequences=("a", "b"), options={"k": True})
+        >>> request.to_argv()
         ['run', '--tracker', 'static', '--dataset', 'synth', '--sequences', 'a,b', '--mode', 'bb', '--workers', '1', \
-'--option', 'note=true']
+'--option', 'k=true']
     """
 
     verb = ("run",)
@@ -87,9 +73,9 @@ class RunRequest(Request):
     dataset: str = option("--dataset")
     root: Path | None = option("--root", default=None)
     split: str | None = option("--split", default=None)
-    sequences: tuple[str, ...] | None = option("--sequences", default=None, render=_comma_list("--sequences"))
+    sequences: tuple[str, ...] | None = comma_option("--sequences")
     mode: str | None = option("--mode", default=None)
-    checkpoint: str | Path | Mapping[str, str] | None = option("--checkpoint", default=None)
+    checkpoint: str | Mapping[str, str] | None = option("--checkpoint", default=None)
     device: str = option("--device", default="cpu")
     out: Path | None = option("--out", default=None)
     workers: int = option("--workers", default=1, always=True)
@@ -102,17 +88,21 @@ class RunRequest(Request):
     quiet: bool = option("--quiet", default=False)
 
     def __post_init__(self) -> None:
-        # one spelling per value, so that a request equals the one its command line parses into
-        _normalise(self, paths=("root", "out", "sentences"), names=("sequences",))
+        super().__post_init__()
         object.__setattr__(self, "options", dict(self.options))
+        object.__setattr__(self, "checkpoint", _checkpoint_value(self.checkpoint))  # paths as the CLI gives them
 
 
 @dataclass
 class RunSummary:
+    """What a run did: sequences run now, finished by an earlier run, failed (name -> first line of the error)."""
+
     out_dir: Path
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # finished by an earlier run
+    elsewhere: list[str] = field(default_factory=list)  # claimed by another run on the same folder
     failed: dict[str, str] = field(default_factory=dict)
+    request: RunRequest | None = None
 
     @property
     def ok(self) -> bool:
@@ -249,7 +239,7 @@ class RunPlan:
 
 def plan_run(request: RunRequest) -> RunPlan:
     """Resolve the tracker, mode and sequences, build the manifest, and find what an earlier run finished."""
-    dataset, root, checkpoint, device = request.dataset, request.root, _checkpoint_value(request.checkpoint), request.device
+    dataset, root, checkpoint, device = request.dataset, request.root, request.checkpoint, request.device
     plugin = get_tracker(request.tracker)
     mode = resolve_mode(plugin, request.mode)
     split = request.split or get_dataset(dataset).default_split
@@ -298,15 +288,16 @@ def record_unrecorded(plan: RunPlan) -> None:
             record_sequence(plan.out_dir, seq.name, {"status": "done", "frames": len(seq), "seconds": None})
 
 
-def run(request: RunRequest) -> RunSummary:
+def run_stage(request: RunRequest) -> RunSummary:
     """Run a tracker over a dataset and write its raw results; what ran, what was done before, what failed.
 
     The result folder is resumable: a second call with the same request runs nothing.
 
         >>> import tempfile
         >>> out = Path(tempfile.mkdtemp()) / "static-bb"
-        >>> request = RunRequest("static", "synth", mode="bb", sequences=("synth_test_0001",), out=out, quiet=True)
-        >>> run(request).done, run(request).skipped
+        >>> request = RunRequest(tracker="static", dataset="synth", mode="bb", sequences=("synth_test_0001",), out=out,
+        ...                      quiet=True)
+        >>> run_stage(request).done, run_stage(request).skipped
         (['synth_test_0001'], ['synth_test_0001'])
     """
     batch_size = resolve_batch_size(request.batch_size, request.device)
@@ -314,7 +305,7 @@ def run(request: RunRequest) -> RunSummary:
     if executor not in EXECUTORS:
         raise NlbenchError(f"unknown executor '{executor}'; choose {' or '.join(EXECUTORS)}")
     plan = plan_run(request)
-    summary = RunSummary(out_dir=plan.out_dir, skipped=list(plan.skipped))
+    summary = RunSummary(out_dir=plan.out_dir, skipped=list(plan.skipped), request=request)
     record_unrecorded(plan)
     if not plan.pending:
         return summary
@@ -336,20 +327,35 @@ def run(request: RunRequest) -> RunSummary:
 
     throughput = Throughput(batch_size=batch_size, frame_wait_seconds=None)
     begin = time.perf_counter()
-    if executor == "ray":
-        outcomes = run_on_ray(job, plan.pending, workers, request.ray_address, batch_size)
-    elif batched_tracker is not None:
-        throughput.frame_wait_seconds = 0.0
-        outcomes = run_batched(job, plan.pending, batch_size, throughput, tracker=batched_tracker)
-    elif workers == 1:
-        throughput.frame_wait_seconds = 0.0
-        outcomes = run_sequential(job, plan.pending, throughput)
-    elif batch_size > 1:
-        throughput.frame_wait_seconds = 0.0  # the workers measure it, and the pool counts the frames
-        outcomes = run_batched_pool(job, plan.pending, batch_size, workers, throughput)
-    else:
-        outcomes = run_process_pool(job, plan.pending, workers)
-    _record_outcomes(plan, summary, outcomes, progress, throughput)
+
+    def dispatch(pending: list[Sequence]) -> Iterator[SequenceOutcome]:
+        if executor == "ray":
+            return run_on_ray(job, pending, workers, request.ray_address, batch_size)
+        if batched_tracker is not None:
+            throughput.frame_wait_seconds = throughput.frame_wait_seconds or 0.0
+            return run_batched(job, pending, batch_size, throughput, tracker=batched_tracker)
+        if workers == 1:
+            throughput.frame_wait_seconds = throughput.frame_wait_seconds or 0.0
+            return run_sequential(job, pending, throughput)
+        if batch_size > 1:
+            throughput.frame_wait_seconds = throughput.frame_wait_seconds or 0.0  # the workers measure it
+            return run_batched_pool(job, pending, batch_size, workers, throughput)
+        return run_process_pool(job, pending, workers)
+
+    pending = plan.pending
+    for _ in range(_MAX_TAKEOVER_PASSES):
+        if not pending:
+            break
+        try:
+            _record_outcomes(plan, summary, dispatch(pending), progress, throughput, len(pending))
+        except StorageError as exc:  # say how much room the rest of the run needs
+            left = [seq for seq in pending if seq.name not in summary.done]
+            raise with_estimate(exc, sum(len(seq) for seq in left) * RESULT_BYTES_PER_FRAME) from exc
+        # Sequences another run claimed and then died on (its pid is gone, or its claim went quiet): finish
+        # them now instead of leaving them to a re-run.  Live claims are left to their holders.
+        pending = [seq for seq in pending if seq.name in summary.elsewhere and _abandoned(plan.out_dir, seq.name)]
+        retried = {seq.name for seq in pending}
+        summary.elsewhere = [name for name in summary.elsewhere if name not in retried]
     if throughput.seconds == 0.0:  # executors in other processes: the whole wall time, frames of finished ones
         throughput.seconds = time.perf_counter() - begin
     record_throughput(plan.out_dir, throughput.to_json())
@@ -383,12 +389,31 @@ def resolve_batch_size(batch_size: Any, device: str) -> int:
     return checked
 
 
+#: What a frame costs on disk: a box row (``%.4f`` x 4, tabs) and a time row, rounded up.
+RESULT_BYTES_PER_FRAME = 64
+
+#: Passes over sequences whose claim holder died meanwhile (each pass normally leaves none behind).
+_MAX_TAKEOVER_PASSES = 8
+
+
+def _abandoned(out_dir: Path, name: str) -> bool:
+    """Not finished, and its claim is stale (or was released without a result: the holder failed or quit)."""
+    if result_paths(out_dir, name)["boxes"].is_file():
+        return False
+    path = claim_path(out_dir, name)
+    return not path.exists() or is_stale(path)
+
+
 def _record_outcomes(plan: RunPlan, summary: RunSummary, outcomes: Iterator[SequenceOutcome], progress: bool,
-                     throughput: Throughput) -> None:
+                     throughput: Throughput, total: int) -> None:
     """Record each finished sequence in run.json and the summary as it arrives."""
     desc = f"{plan.plugin.name} on {plan.dataset} ({plan.mode})"
-    with tqdm(total=len(plan.pending), desc=desc, unit="seq", disable=not progress) as bar:
-        for name, error, seconds, frames in outcomes:
+    with tqdm(total=total, desc=desc, unit="seq", disable=not progress) as bar:
+        for name, error, seconds, frames, elsewhere in outcomes:
+            if elsewhere:
+                summary.elsewhere.append(name)
+                bar.update()
+                continue
             record = {"status": "failed" if error else "done", "frames": frames, "seconds": round(seconds, 3)}
             if error:
                 record["error"] = error
