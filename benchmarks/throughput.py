@@ -85,7 +85,7 @@ def one_run(args: argparse.Namespace) -> dict:
     from nlbench.run.executors.batched import run_batched
     from nlbench.run.executors.job import Job, Throughput
     from nlbench.run.executors.local import run_sequential
-    from nlbench.run.runner import RunRequest, run
+    from nlbench.run.runner import RunRequest, run_stage
 
     out = Path(args.out)
     b = args.one
@@ -93,8 +93,8 @@ def one_run(args: argparse.Namespace) -> dict:
         from nlbench.datasets import load_sequences
 
         names = [s.name for s in load_sequences("synth", None, "test", None)][: args.sequences or None]
-        run(RunRequest("jointnlt-tiny", "synth", sequences=names, mode=args.mode, out=out, device=args.device,
-                       quiet=True, batch_size=b))
+        run_stage(RunRequest(tracker="jointnlt-tiny", dataset="synth", sequences=names, mode=args.mode, out=out, device=args.device,
+                             quiet=True, batch_size=b))
         stats = json.loads((out / "run.json").read_text())["throughput"]
     else:
         sequences = _generated_sequences(Path(args.frames_dir), args.sequences or 8, args.frames)
