@@ -27,21 +27,6 @@ from nlbench.core.boxtext import RowError, parse_box_lines, parse_boxes_fast, st
 from nlbench.core.errors import DatasetError
 from nlbench.core.textable import text_table
 
-#: SHA-256 of the official sequence lists: sorted names joined by "\n" with a final "\n" (eval-spec §3).
-#: ``lasot_ext`` is computed here from the 15 x 10 names of eval-spec §3.2 (the spec gives no digest).
-OFFICIAL_LIST_SHA256: dict[str, str] = {
-    "lasot": "bd1b390c17fcc19bd6d0b7e738b56a3854e1f38489008f8ee361339646c1da2c",
-    "lasot_ext": "6ec9bb2ecb5b87158ec7281c758f0084deaddfdedd317c88178ba9571c90a618",
-    "tnl2k": "8dbee773c2c7056dcea20904db05bd65c84e1f8ed9b434f763da05630950aafa",
-    "otb99": "a5aa295282c1836f71f6814fb048b144d466b8512f17f8b0db970279cf7494bd",
-    # the newer benchmarks (nl-benchmarks-formats spec); vasttrack is the spec's §3.1 digest, the others are
-    # computed here from the lists in data/ (VCT mgit.json "tiny", TNLLT testing_set.txt)
-    "vasttrack": "37d54a3e0a19566ea7f85cdb51b34844115f4450c477cfbc7ca5f393597c127e",
-    "tnllt": "385326d58674117052f773ddb46c558a79bd41df1cc0816978f7fcea5a013b5a",
-    "mgit_val": "f94523010d604e1b8fe3367a372ed248734457cd6d57053051946be5fa8d8d50",
-    "mgit_test": "74ec760a501e37ad4fd0fd86e2f9c5d9519ae6eba32a232f29aad93c4fcb69e2",
-}
-
 _SEPARATORS = re.compile(r"[,\s]+")
 
 #: how many missing names an error message lists before "... and N more"

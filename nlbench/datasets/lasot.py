@@ -14,7 +14,6 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from nlbench.datasets.base import (
-    OFFICIAL_LIST_SHA256,
     NumberedFrames,
     VerifyReport,
     bundled_attributes,
@@ -32,6 +31,14 @@ from nlbench.datasets.base import (
 )
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
+
+#: SHA-256 of the official sequence list(s): sorted names joined by "\n" with a final "\n"
+#: (``base.names_sha256``, eval-spec §3). ``lasot`` is the spec's digest; ``lasot_ext`` is computed from the 15 x 10 names of
+#: eval-spec §3.2 (the spec gives none).
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "lasot": "bd1b390c17fcc19bd6d0b7e738b56a3854e1f38489008f8ee361339646c1da2c",
+    "lasot_ext": "6ec9bb2ecb5b87158ec7281c758f0084deaddfdedd317c88178ba9571c90a618",
+}
 
 #: LTK file order = pytracking ``att_name_short`` order (eval-spec §2.1).
 LASOT_ATTRIBUTES: tuple[str, ...] = (

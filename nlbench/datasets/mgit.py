@@ -31,7 +31,6 @@ import numpy as np
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
 from nlbench.datasets.base import (
-    OFFICIAL_LIST_SHA256,
     VerifyReport,
     check_official_set,
     check_split,
@@ -48,6 +47,13 @@ from nlbench.datasets.base import (
     select_names,
 )
 from nlbench.datasets.tnl2k import frame_sort_key, list_frames
+
+#: SHA-256 of the official sequence list(s): sorted names joined by "\n" with a final "\n"
+#: (``base.names_sha256``, eval-spec §3). Computed from the lists in data/ (VCT mgit.json "tiny").
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "mgit_val": "f94523010d604e1b8fe3367a372ed248734457cd6d57053051946be5fa8d8d50",
+    "mgit_test": "74ec760a501e37ad4fd0fd86e2f9c5d9519ae6eba32a232f29aad93c4fcb69e2",
+}
 
 MGIT_SOURCE = (
     "the MGIT benchmark (Hu et al., NeurIPS 2023), http://videocube.aitestunion.com (VideoCube-Tiny frames, "

@@ -18,7 +18,6 @@ from typing import Iterable
 import numpy as np
 
 from nlbench.datasets.base import (
-    OFFICIAL_LIST_SHA256,
     NumberedFrames,
     VerifyReport,
     bundled_attributes,
@@ -33,6 +32,12 @@ from nlbench.datasets.base import (
 )
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
+
+#: SHA-256 of the official sequence list(s): sorted names joined by "\n" with a final "\n"
+#: (``base.names_sha256``, eval-spec §3). The spec's digest (the test list).
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "otb99": "a5aa295282c1836f71f6814fb048b144d466b8512f17f8b0db970279cf7494bd",
+}
 
 OTB99_SOURCE = (
     "OTB99-lang (Li et al., CVPR 2017, https://github.com/QUVA-Lab/lang-tracker: the 'Sentences' archive, "

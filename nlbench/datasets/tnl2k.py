@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from nlbench.datasets.base import (
-    OFFICIAL_LIST_SHA256,
     VerifyReport,
     bundled_attributes,
     check_split,
@@ -30,6 +29,12 @@ from nlbench.datasets.base import (
 )
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
+
+#: SHA-256 of the official sequence list(s): sorted names joined by "\n" with a final "\n"
+#: (``base.names_sha256``, eval-spec §3). The spec's digest.
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "tnl2k": "8dbee773c2c7056dcea20904db05bd65c84e1f8ed9b434f763da05630950aafa",
+}
 
 #: TTK / Evaluate_TNL2K_dataset.m order (eval-spec §2.2).
 TNL2K_ATTRIBUTES: tuple[str, ...] = (

@@ -25,7 +25,6 @@ import numpy as np
 from nlbench.core.errors import NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
 from nlbench.datasets.base import (
-    OFFICIAL_LIST_SHA256,
     VerifyReport,
     check_official_set,
     check_split,
@@ -42,6 +41,12 @@ from nlbench.datasets.base import (
     select_names,
 )
 from nlbench.datasets.tnl2k import list_frames
+
+#: SHA-256 of the official sequence list(s): sorted names joined by "\n" with a final "\n"
+#: (``base.names_sha256``, eval-spec §3). Computed from the list in data/ (TNLLT testing_set.txt).
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "tnllt": "385326d58674117052f773ddb46c558a79bd41df1cc0816978f7fcea5a013b5a",
+}
 
 #: run_tracker_performance_evaluation.m ``att_fig_name`` order (spec §2.2)
 TNLLT_ATTRIBUTES: tuple[str, ...] = (

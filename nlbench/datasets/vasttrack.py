@@ -25,7 +25,6 @@ import numpy as np
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
 from nlbench.datasets.base import (
-    OFFICIAL_LIST_SHA256,
     VerifyReport,
     bundled_attributes,
     check_official_set,
@@ -45,6 +44,12 @@ from nlbench.datasets.base import (
     zero_rows,
 )
 from nlbench.datasets.tnl2k import list_frames
+
+#: SHA-256 of the official sequence list(s): sorted names joined by "\n" with a final "\n"
+#: (``base.names_sha256``, eval-spec §3). The nl-benchmarks-formats spec's §3.1 digest.
+OFFICIAL_LIST_SHA256: dict[str, str] = {
+    "vasttrack": "37d54a3e0a19566ea7f85cdb51b34844115f4450c477cfbc7ca5f393597c127e",
+}
 
 #: run_tracker_performance_evaluation.m ``att_fig_name`` order = the annos/att/<seq>.txt columns (spec §3.2)
 VASTTRACK_ATTRIBUTES: tuple[str, ...] = ("LR", "SV", "FM", "ARC", "IV", "INV", "DEF", "ROT", "BC", "MB")
