@@ -22,7 +22,7 @@ def ground_request(params: dict[str, Any]):
 
 
 @click.command("ground")
-@click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding), e.g. jointnlt, vltvg.")
+@click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding; `nlbench trackers` lists them).")
 @click.option("--dataset", "-d", default=DEFAULT_GROUNDING_DATASET, show_default=True,
               help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`).")
 @root_option()

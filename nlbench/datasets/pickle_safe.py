@@ -51,7 +51,7 @@ def loads_plain(data: bytes, source: str = "<bytes>") -> Any:
         _check_plain(value)
     except RefusedGlobal as exc:
         raise DatasetError(
-            f"{source}: unsafe pickle: it {exc}; a RefCOCO refs file holds only lists and dicts, so this file is "
+            f"{source}: unsafe pickle: it {exc}; a REFER refs file (refs(*).p) holds only lists and dicts, so this file is "
             f"not one (or was tampered with). Nothing in it was executed."
         ) from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
