@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
+from nlbench.core.errors import NlbenchError
 from nlbench.run.runner import RunRequest, RunSummary, parse_shard, run_stage, select_shard
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
@@ -80,7 +81,7 @@ def test_shards_partition_the_sequences():
     names = sorted(s.name for part in parts for s in part)
     assert names == NAMES and [len(p) for p in parts] == [2, 2, 2]
     assert parse_shard("2/8") == (2, 8)
-    with pytest.raises(Exception, match="numbered from 1"):
+    with pytest.raises(NlbenchError, match="numbered from 1"):
         parse_shard("0/8")
 
 
@@ -125,7 +126,7 @@ def test_a_tracker_that_cannot_build_fails_once_before_any_output(tnl2k_root, tm
 def test_resume_refuses_a_folder_of_another_run(tnl2k_root, tmp_path):
     out = tmp_path / "out"
     run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out)
-    with pytest.raises(Exception, match=r"different run \(tracker 'static' -> 'kcf'\)"):
+    with pytest.raises(NlbenchError, match=r"different run \(tracker 'static' -> 'kcf'\)"):
         run_tnl2k("kcf", root=tnl2k_root, sequences=NAMES[:1], mode="bb", out=out)
     # the same run resumes
     assert run_tnl2k("static", root=tnl2k_root, sequences=NAMES[:2], mode="bb", out=out).done == NAMES[1:2]

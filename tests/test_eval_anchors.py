@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from nlbench.eval import evaluate
+from nlbench.datasets.base import read_name_list
 from nlbench.datasets.lasot import LASOT_ATTRIBUTES
 from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES
 from nlbench.store.importer import read_result_file
@@ -55,8 +56,7 @@ def _annos(env: str) -> Path:
 
 
 def _names(list_file: str) -> list[str]:
-    base = pytest.importorskip("nlbench.datasets.base")
-    return list(base.read_name_list(list_file))
+    return list(read_name_list(list_file))
 
 
 def _oracle(sequences):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nlbench.eval import evaluate
+from nlbench.datasets.base import read_name_list
 from nlbench.datasets.lasot import LASOT_ATTRIBUTES
 from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES
 from nlbench.eval.sources import load_sequences
@@ -19,8 +20,7 @@ GT = "10,10,20,20\n12,10,20,20\n"
 
 
 def official(name: str) -> list[str]:
-    base = pytest.importorskip("nlbench.datasets.base")
-    return list(base.read_name_list(name))
+    return list(read_name_list(name))
 
 
 def test_lasot_attributes_of_the_whole_split(tmp_path):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from nlbench.eval import PROTOCOLS, score_sequence
 
@@ -57,7 +58,6 @@ def _random_case(rng, dataset, nan_gt=False):
     "env, protocol", [("NLBENCH_JNLT_EXTRACT_RESULTS", "jointnlt"), ("NLBENCH_PYT_EXTRACT_RESULTS", "pytracking")]
 )
 def test_counts_equal_the_pytracking_family(env, protocol):
-    torch = pytest.importorskip("torch")
     source = _source(env)
     namespace = {"torch": torch, "np": np}
     exec(source[source.index("def calc_err_center") : source.index("def extract_results")], namespace)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+import torch
 
-pytest.importorskip("nlbench_trackers.jointnlt.model", reason="the JointNLT model is not in this checkout")
-
-from functools import partial  # noqa: E402
-
-import torch  # noqa: E402
-
-from nlbench.profile.macs import MacsCount, count_macs  # noqa: E402
-from nlbench.profile.params import count_parameters, parameter_components  # noqa: E402
-from nlbench.profile.profiler import profile  # noqa: E402
-from nlbench.profile.spec import ProfileSpec  # noqa: E402
-from nlbench_trackers.jointnlt.profiling import profile_spec, profile_spec_tiny  # noqa: E402
+from nlbench.profile.macs import MacsCount, count_macs
+from nlbench.profile.params import count_parameters, parameter_components
+from nlbench.profile.profiler import profile
+from nlbench.profile.spec import ProfileSpec
+from nlbench_trackers.jointnlt.profiling import profile_spec, profile_spec_tiny
 
 
 @pytest.fixture(scope="module")
