@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-KEYS_TSV = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "baselines-state-dict-keys.tsv"
+KEYS_TSV = Path(__file__).resolve().parent / "data" / "specs" / "baselines-state-dict-keys.tsv"  # baselines-spec
 
 
 def state_signature(model: torch.nn.Module) -> tuple[int, str]:

@@ -22,7 +22,7 @@ from nlbench_trackers.ostrack.model import (
     candidate_elimination,
     center_template_mask,
 )
-from tests.fixtures_baselines import KEYS_TSV, golden_frames, seeded_state, spec_keys, state_signature
+from tests.fixtures_baselines import golden_frames, seeded_state, spec_keys, state_signature
 
 
 
@@ -50,7 +50,6 @@ def test_key_set_and_parameter_totals(config, digest, params) -> None:
     assert sum(p.numel() for p in model.box_head.parameters()) == 6_474_117  # spec §1: all counted by thop
 
 
-@pytest.mark.skipif(not KEYS_TSV.is_file(), reason="spec TSV not available")
 @pytest.mark.parametrize(("tag", "config"), [("ostrack_384", OSTRACK_384_CONFIG), ("ostrack_256", OSTRACK_256_CONFIG)])
 def test_random_state_dict_with_the_official_keys_loads_strictly(tag, config) -> None:
     keys = spec_keys(tag)

@@ -11,7 +11,7 @@ from nlbench.core.registry import get_tracker
 from nlbench_trackers.common.checkpoint import load_strict
 from nlbench_trackers.stark.model import ST50, ST101, StarkST
 from nlbench_trackers.stark.tracker import StarkTracker, should_update_template, update_interval_for
-from tests.fixtures_baselines import KEYS_TSV, golden_frames, seeded_state, spec_keys, state_signature
+from tests.fixtures_baselines import golden_frames, seeded_state, spec_keys, state_signature
 
 
 
@@ -47,7 +47,6 @@ def test_key_set_and_parameter_totals(config, entries, digest, params, backbone)
     assert sum(p.numel() for p in model.cls_head.parameters()) == 131_841
 
 
-@pytest.mark.skipif(not KEYS_TSV.is_file(), reason="spec TSV not available")
 @pytest.mark.parametrize(("tag", "config", "entries"), [("stark_st101", ST101, 721), ("stark_st50", ST50, 466)])
 def test_random_state_dict_with_the_official_keys_loads_strictly(tag, config, entries) -> None:
     keys = spec_keys(tag)

@@ -55,7 +55,6 @@ def test_r101_differs_only_by_layer3() -> None:
     assert len(model.backbone[0].body.layer3) == 23
 
 
-@pytest.mark.skipif(not KEYS_TSV.is_file(), reason="spec TSV not available")
 def test_random_state_dict_with_the_official_keys_loads_strictly() -> None:
     rows = [line.split("\t") for line in KEYS_TSV.read_text().splitlines() if line and not line.startswith("#")]
     keys = {r[1]: tuple(int(x) for x in r[2].split("x")) for r in rows if r[0] == "vltvg_r50"}

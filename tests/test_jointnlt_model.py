@@ -12,7 +12,7 @@ from nlbench_trackers.jointnlt.config import JOINTNLT_SWIN_B, JOINTNLT_TINY, Joi
 from nlbench_trackers.jointnlt.model import JointNLT
 from nlbench_trackers.jointnlt.swin import relative_position_index, shift_attention_mask
 
-KEYS_TSV = Path(__file__).resolve().parents[1].parent / "shared" / "specs" / "jointnlt-state-dict-keys.tsv"
+KEYS_TSV = Path(__file__).resolve().parent / "data" / "specs" / "jointnlt-state-dict-keys.tsv"  # jointnlt-spec
 
 
 def _official_keys() -> dict[str, tuple[tuple[int, ...], str]]:
@@ -28,7 +28,6 @@ def official() -> JointNLT:
     return JointNLT(JOINTNLT_SWIN_B)
 
 
-@pytest.mark.skipif(not KEYS_TSV.is_file(), reason="spec TSV not available")
 def test_random_state_dict_with_the_953_official_keys_loads_strictly(official: JointNLT) -> None:
     keys = _official_keys()
     assert len(keys) == 953
