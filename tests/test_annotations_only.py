@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from nlbench.cli import main
-from nlbench.eval.sources import load_sequences
+from nlbench.datasets import load_sequences
 
 from .fixtures_datasets import ANNOTATION_ONLY_NAMES, make_annotations_only
 
@@ -49,7 +49,7 @@ def tree(request, tmp_path, monkeypatch):
 
 def test_loaders_read_annotations_without_frames(tree):
     dataset, root, names, _, _ = tree
-    seqs = load_sequences(dataset, root, names=list(names))
+    seqs = load_sequences(dataset, root, names=list(names), with_frames=False)
     assert [s.name for s in seqs] == list(names)
     assert all(s.gt.tolist() == GT for s in seqs)
 

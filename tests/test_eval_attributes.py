@@ -9,7 +9,7 @@ from nlbench.eval import evaluate
 from nlbench.datasets.base import read_name_list
 from nlbench.datasets.lasot import LASOT_ATTRIBUTES
 from nlbench.datasets.tnl2k import TNL2K_ATTRIBUTES
-from nlbench.eval.sources import load_sequences
+from nlbench.datasets import load_sequences
 
 # eval-spec §2.1 / §2.2: sequences per attribute in the test splits.
 LASOT_COUNTS = {"IV": 47, "POC": 187, "DEF": 142, "MB": 89, "CM": 86, "ROT": 175, "BC": 100, "VC": 33,
@@ -32,7 +32,7 @@ def test_lasot_attributes_of_the_whole_split(tmp_path):
         (folder / "full_occlusion.txt").write_text("0,0")
         (folder / "out_of_view.txt").write_text("0,0")
         (folder / "nlp.txt").write_text("a target")
-    sequences = load_sequences("lasot", tmp_path)
+    sequences = load_sequences("lasot", tmp_path, with_frames=False)
     assert len(sequences) == 280
     preds = {s.name: s.gt for s in sequences}
     t = evaluate(sequences, {"oracle": preds}, "lasot", bootstrap=False).trackers["oracle"]
@@ -50,7 +50,7 @@ def test_tnl2k_attributes_of_the_whole_split(tmp_path):
         (folder / "language.txt").write_text("a target")
         for i in (1, 2):
             (folder / "imgs" / f"{i:08d}.jpg").write_bytes(b"")
-    sequences = load_sequences("tnl2k", tmp_path)
+    sequences = load_sequences("tnl2k", tmp_path, with_frames=False)
     assert len(sequences) == 700
     far = np.array([[10, 10, 20, 20], [200, 200, 20, 20]], float)
     result = evaluate(sequences, {"half": {s.name: far for s in sequences}}, "tnl2k", bootstrap=False)

@@ -14,7 +14,7 @@ from nlbench.eval import evaluate
 from nlbench.eval.explain import RULES, explain, rule_steps
 from nlbench.eval.matrix import evaluate_cells
 from nlbench.eval.protocols import PROTOCOLS, Protocol
-from nlbench.eval.sources import load_sequences
+from nlbench.datasets import load_sequences
 from tests.fixtures_eval import build
 
 PAIRS = list(itertools.permutations(PROTOCOLS, 2))
@@ -49,7 +49,7 @@ def _plain(cells):
 @pytest.mark.parametrize("dataset", ["lasot", "tnl2k", "otb99"])
 def test_start_and_end_equal_plain_evaluations_for_every_pair(tmp_path, dataset):
     root, names, dirs = build(tmp_path, dataset)
-    sequences = load_sequences(dataset, root, None, names)
+    sequences = load_sequences(dataset, root, None, names, with_frames=False)
     sources = {t: str(d) for t, d in dirs.items()}
     # a plain evaluation under each protocol: what `nlbench eval --protocol P` prints (refusals per tracker)
     plain = {p: _plain(evaluate_cells(sequences, sources, dataset, p, bootstrap=False)[0]) for p in PROTOCOLS}
@@ -87,7 +87,7 @@ def test_cli_json_shape_and_plain_eval(tmp_path):
 
 def test_library_evaluate_is_what_explain_calls(tmp_path):
     root, names, dirs = build(tmp_path, "otb99")
-    sequences = load_sequences("otb99", root, None, names)
+    sequences = load_sequences("otb99", root, None, names, with_frames=False)
     walk = explain(sequences, {"B": str(dirs["B"])}, "otb99", "got10k", "otb-matlab")
     plain = evaluate(sequences, {"B": str(dirs["B"])}, "otb99", protocol="otb-matlab", bootstrap=False).trackers["B"]
     assert walk.trackers["B"].end.auc == plain.auc and walk.trackers["B"].end.precision == plain.precision

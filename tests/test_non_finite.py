@@ -131,9 +131,9 @@ def test_every_reading_verb_has_the_option_and_says_what_it_does(verb):
 def test_library_default_matches_cli(tmp_path):
     root = tnl2k_tree(tmp_path / "TNL2K", names=("seqA",))
     bad = results(tmp_path / "Bad", {"seqA": GOOD.replace("20\n", "inf\n", 1)})
-    from nlbench.eval.sources import load_sequences
+    from nlbench.datasets import load_sequences
 
-    seqs = load_sequences("tnl2k", root, names=["seqA"])
+    seqs = load_sequences("tnl2k", root, names=["seqA"], with_frames=False)
     with pytest.raises(ResultFormatError, match="seqA.txt, line 1"):
         evaluate(seqs, {"Bad": bad}, dataset="tnl2k", cache=False)
     # row 0 is replaced by the ground truth: perfect

@@ -10,7 +10,7 @@ import pytest
 
 from nlbench.core.errors import ReportInputError
 from nlbench.eval.sensitivity import sensitivity
-from nlbench.eval.sources import load_sequences
+from nlbench.datasets import load_sequences
 from nlbench.report import write_report
 from tests.test_report_fixtures import eval_json, tracker_block
 from tests.test_sensitivity import NAMES, runs  # noqa: F401  (the hand-built runs fixture)
@@ -32,7 +32,7 @@ def report(tmp_path, runs):  # noqa: F811
     manifest = json.loads((variant / "run.json").read_text())
     manifest["sentences"]["seq_03"] = EVIL
     (variant / "run.json").write_text(json.dumps(manifest))
-    sens = sensitivity(load_sequences("tnl2k", root, None, NAMES), ("original", base), [("distractor", variant)],
+    sens = sensitivity(load_sequences("tnl2k", root, None, NAMES, with_frames=False), ("original", base), [("distractor", variant)],
                        dataset="tnl2k")
     return write_report(tmp_path / "out", eval_json=[path], sensitivity=[sens.to_json()])
 
@@ -67,7 +67,7 @@ def test_tables_with_sentences_compile(report):
 
 def test_a_report_of_a_sensitivity_alone(tmp_path, runs):  # noqa: F811
     root, base, variant = runs
-    sens = sensitivity(load_sequences("tnl2k", root, None, NAMES), ("original", base), [("distractor", variant)],
+    sens = sensitivity(load_sequences("tnl2k", root, None, NAMES, with_frames=False), ("original", base), [("distractor", variant)],
                        dataset="tnl2k")
     path = tmp_path / "sens.json"
     path.write_text(json.dumps(sens.to_json()))

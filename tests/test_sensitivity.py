@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from nlbench.cli import main
 from nlbench.core.errors import EvaluationError
 from nlbench.eval.sensitivity import sensitivity
-from nlbench.eval.sources import load_sequences
+from nlbench.datasets import load_sequences
 from nlbench.eval.statistics import paired_comparison
 from nlbench.store.writer import format_boxes
 from tests.fixtures_frames import make_moving_square_sequence
@@ -52,7 +52,7 @@ def runs(tmp_path):
 
 def test_scores_deltas_and_flips_by_hand(runs):
     root, base, variant = runs
-    seqs = load_sequences("tnl2k", root, None, NAMES)
+    seqs = load_sequences("tnl2k", root, None, NAMES, with_frames=False)
     result = sensitivity(seqs, ("original", base), [("distractor", variant)], dataset="tnl2k")
     b, (v,) = result.base, result.variants
     assert b.auc == pytest.approx(PERFECT_AUC) and b.grounding_accuracy == 100.0 and b.grounding_n == 6
@@ -90,7 +90,7 @@ def test_cli_prints_the_table_and_writes_json(runs, tmp_path):
 
 def test_needs_a_variant_and_distinct_names(runs):
     root, base, variant = runs
-    seqs = load_sequences("tnl2k", root, None, NAMES)
+    seqs = load_sequences("tnl2k", root, None, NAMES, with_frames=False)
     with pytest.raises(EvaluationError, match="at least one --variant"):
         sensitivity(seqs, ("original", base), [], dataset="tnl2k")
     with pytest.raises(EvaluationError, match="its own name"):

@@ -1,4 +1,4 @@
-"""Sequences to evaluate: a registered dataset, its root, an optional subset."""
+"""What to evaluate: the ``--results NAME=DIR`` pairs (the sequences: ``nlbench.datasets.load_sequences(..., with_frames=False)``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 from collections.abc import Sequence as SequenceOf
 
 from nlbench.core.errors import EvaluationError
-from nlbench.core.types import Sequence
 
 
 def parse_results_option(values: SequenceOf[str]) -> dict[str, str]:
@@ -24,15 +23,3 @@ def parse_results_option(values: SequenceOf[str]) -> dict[str, str]:
             raise EvaluationError(f"--results: the name {name!r} is given twice; names must be unique")
         results[name] = directory
     return results
-
-
-def load_sequences(
-    dataset: str,
-    root: str | os.PathLike | None = None,
-    split: str | None = None,
-    names: SequenceOf[str] | None = None,
-) -> list[Sequence]:
-    """The sequences to evaluate (frames are not listed: evaluation never reads images)."""
-    from nlbench.datasets import load_sequences as load
-
-    return load(dataset, root, split, names, with_frames=False)

@@ -22,12 +22,13 @@ from nlbench.core.errors import EvaluationError
 from nlbench.core.io import atomic_write_json
 from nlbench.core.request import Request, comma_option, option
 from nlbench.core.types import Sequence
+from nlbench.datasets import load_sequences
 from nlbench.eval.evaluate import EvaluationResult, evaluate
 from nlbench.eval.explain import Walk, explain
 from nlbench.eval.matrix import ProtocolMatrix, evaluate_protocols, parse_protocols
 from nlbench.eval.protocols import DEFAULT_PROTOCOL
 from nlbench.eval.sensitivity import SensitivityResult, sensitivity
-from nlbench.eval.sources import load_sequences, parse_results_option
+from nlbench.eval.sources import parse_results_option
 from nlbench.eval.statistics import PairedComparison, paired_comparison
 from nlbench.store.evaluated import DEFAULT_STORE, store_evaluation
 
@@ -57,7 +58,7 @@ def _inputs(request: EvalRequest | CompareRequest | ExplainRequest) -> tuple[lis
     """The named result folders and the sequences to score them on, read once per stage."""
     sources = parse_results_option(request.results)
     sequences = load_sequences(request.dataset, request.root, request.split,
-                               list(request.sequences) if request.sequences is not None else None)
+                               list(request.sequences) if request.sequences is not None else None, with_frames=False)
     return sequences, sources
 
 
@@ -281,7 +282,7 @@ def sensitivity_stage(request: SensitivityRequest) -> SensitivitySummary:
     (base_name, base_dir), = parse_results_option([request.base]).items()
     variant_dirs = list(parse_results_option(request.variants).items())
     sequences = load_sequences(request.dataset, request.root, request.split,
-                               list(request.sequences) if request.sequences is not None else None)
+                               list(request.sequences) if request.sequences is not None else None, with_frames=False)
     result = sensitivity(sequences, (base_name, base_dir), variant_dirs, dataset=request.dataset,
                          protocol=request.protocol, alpha=request.alpha, skip_missing=request.skip_missing)
     if request.json_out is not None:

@@ -276,13 +276,13 @@ def evaluate_result_dirs(
     if not results:
         return []
     from nlbench.eval import evaluate
-    from nlbench.eval.sources import load_sequences
+    from nlbench.datasets import load_sequences
 
     specs = [parse_results_spec(s) for s in results]
     for _, _, directory in specs:
         if not directory.is_dir():
             raise ReportInputError(f"--results: {directory} is not a folder of raw results")
-    loaded = load_sequences(dataset, root, split, list(sequences) if sequences is not None else None)
+    loaded = load_sequences(dataset, root, split, list(sequences) if sequences is not None else None, with_frames=False)
     kwargs: dict[str, Any] = {"dataset": dataset}
     if skip_missing:
         kwargs["skip_missing"] = True
