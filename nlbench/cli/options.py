@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from nlbench.core.request import Request, comma_list
+from nlbench.eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS
 
 #: A file the verb writes, a folder, and a file that must exist.
 OUT_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -27,8 +28,7 @@ ANY_PATH = click.Path(path_type=Path)
 
 #: The protocols a verb may name and the default, as ``nlbench.eval.protocols`` has them (a test checks they
 #: agree: importing the evaluator here would cost every ``nlbench --help`` a quarter second).
-PROTOCOL_NAMES = ("jointnlt", "pytracking", "got10k", "lasot-matlab", "tnl2k-matlab", "otb-matlab")
-DEFAULT_PROTOCOL = "jointnlt"
+PROTOCOL_NAMES = tuple(PROTOCOLS)
 
 NON_FINITE_HELP = (
     "By default inf/nan in a result file is an error naming the file and line. With this flag: "
