@@ -94,12 +94,27 @@ def test_04_invalid_predictions_abort(bad_row, row, protocol):
         score(pred, gt, protocol=protocol)
 
 
-@pytest.mark.parametrize("protocol", ["lasot-matlab", "tnl2k-matlab", "otb-matlab"])
+@pytest.mark.parametrize("protocol", ["lasot-matlab", "tnl2k-matlab"])
 def test_04_matlab_carries_invalid_predictions(protocol):
     gt = [BOX] * 4
     pred = np.array([BOX, [12, 10, 20, 20], [np.nan, 1, 2, 3], [1, 1, -5, 4]], float)
     t = score(pred, gt, dataset="otb99", protocol=protocol)
     # rows 2 and 3 inherit row 1 (IoU 0.818182): as case 3
+    np.testing.assert_allclose(t.curves.success, [1.0] * 17 + [0.25, 0.25, 0.25, 0.0])
+
+
+def test_04_otb_matlab_carries_only_all_nan_rows():
+    """The OTB toolkit carries a row only if it is all NaN or has w/h <= 0 (util/calcSeqErrRobust.m:18)."""
+    gt = [BOX] * 4
+    pred = np.array([BOX, [12, 10, 20, 20], [np.nan, 1, 2, 3], [1, 1, -5, 4]], float)
+    t = score(pred, gt, dataset="otb99", protocol="otb-matlab")
+    # row 2 stays: its NaN x overlaps as the GT's x-extent (MATLAB's max/min skip NaN), y 1..3 misses the GT
+    # (IoU 0); row 3 (w < 0) inherits row 2.  Success: 2 of 4 up to 0.80, 1 of 4 at 0.85-0.95.
+    np.testing.assert_allclose(t.curves.success, [0.5] * 17 + [0.25, 0.25, 0.25, 0.0])
+    assert t.curves.precision[20] == 0.5  # rows 2 and 3 have a NaN centre: failures
+    all_nan = pred.copy()
+    all_nan[2] = np.nan  # all four NaN: carried from row 1 (IoU 0.818182), as the LaSOT toolkit does
+    t = score(all_nan, gt, dataset="otb99", protocol="otb-matlab")
     np.testing.assert_allclose(t.curves.success, [1.0] * 17 + [0.25, 0.25, 0.25, 0.0])
 
 

@@ -64,7 +64,7 @@ def test_report_shows_matrix_walk_first_frame_grounding_and_provenance(stored):
     assert "refused: tracker Short, sequence Assian_video_Z03_done: the result has 10 rows" in matrix
 
     walk = _text(html, "From jointnlt to tnl2k-matlab", "Provenance")
-    assert "3. validity rule (validity: &#39;wh&#39; -&gt; &#39;xywh&#39;) 58.1 88.9 72.2 -3.97 -8.33 +8.33" in walk
+    assert "4. validity rule (validity: &#39;wh&#39; -&gt; &#39;xywh&#39;) 58.1 88.9 72.2 -3.97 -8.33 +8.33" in walk
     assert "end: tnl2k-matlab (total change) 58.1 97.2 69.4 -3.97 +0.00 +5.56" in walk
     assert "&#39;short results&#39; is one step for short_result, short_result_lasot" in walk
 

@@ -51,17 +51,20 @@ def centers(boxes: np.ndarray) -> np.ndarray:
     return b[..., :2] + 0.5 * (b[..., 2:] - 1.0)
 
 
-def iou(pred: np.ndarray, gt: np.ndarray, eps: float = 0.0, clip: bool = False) -> np.ndarray:
+def iou(pred: np.ndarray, gt: np.ndarray, eps: float = 0.0, clip: bool = False, nan_skipping: bool = False) -> np.ndarray:
     """Row-wise IoU of two (N, 4) xywh arrays.
 
     The reference (pytracking/JointNLT) uses no epsilon and no clipping; got10k
     adds machine epsilon to the union and clips to [0, 1] (eval-spec §1.2).
+    ``nan_skipping`` takes the intersection's max/min as MATLAB does, returning the other argument where
+    one is NaN (a box with a NaN x or y overlaps in that axis as if it had the GT's extent).
     """
     p = np.asarray(pred, dtype=np.float64)
     g = np.asarray(gt, dtype=np.float64)
-    tl = np.maximum(p[..., :2], g[..., :2])
-    br = np.minimum(p[..., :2] + p[..., 2:] - 1.0, g[..., :2] + g[..., 2:] - 1.0)
-    size = np.maximum(br - tl + 1.0, 0.0)
+    high, low = (np.fmax, np.fmin) if nan_skipping else (np.maximum, np.minimum)
+    tl = high(p[..., :2], g[..., :2])
+    br = low(p[..., :2] + p[..., 2:] - 1.0, g[..., :2] + g[..., 2:] - 1.0)
+    size = high(br - tl + 1.0, 0.0)
     inter = size[..., 0] * size[..., 1]
     union = p[..., 2] * p[..., 3] + g[..., 2] * g[..., 3] - inter
     with np.errstate(divide="ignore", invalid="ignore"):

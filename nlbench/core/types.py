@@ -26,6 +26,8 @@ class Sequence:
     language_path: Path | None = None  # the file the sentence came from, for quirk-faithful readers
     #: (width, height) of the frames where a protocol needs it (predictions clipped to the image); None = unknown
     image_size: tuple[int, int] | None = None
+    #: leading frames that some toolkits' runs leave out (OTB's Tiger1: 5); protocols with ``init_omit`` skip them
+    init_omit: int = 0
 
     def __len__(self) -> int:
         return len(self.gt)

@@ -218,6 +218,7 @@ def _read_target(target: OtbTarget, root: Path, skating: dict[str, str]) -> Sequ
         visible=None,
         attributes=dict(bundled_attributes("otb99_attributes.csv", OTB_ATTRIBUTES).get(target.name, {})),
         language_path=query,
+        init_omit=target.init_omit,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from collections.abc import Sequence as SequenceOf
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Union
 
@@ -226,6 +226,27 @@ def _load_runs(
     return runs, str(directory)
 
 
+def _from_start_frame(
+    sequences: list[Sequence], runs: list[list[list[np.ndarray]]], rules: Protocol
+) -> tuple[list[Sequence], list[list[list[np.ndarray]]]]:
+    """``Protocol.init_omit``: each sequence without its first ``init_omit`` frames, and the results to match.
+
+    A result with a row for every GT row loses its first rows too; a shorter one is taken to start at the
+    start frame already (pytracking's and the OTB toolkit's own results do).
+    """
+    if not rules.init_omit or not any(s.init_omit for s in sequences):
+        return sequences, runs
+    cut = [s.init_omit if 0 < s.init_omit < len(s.gt) else 0 for s in sequences]
+    trimmed = [
+        s if k == 0 else replace(s, gt=s.gt[k:], visible=None if s.visible is None else s.visible[k:], frames=s.frames[k:])
+        for s, k in zip(sequences, cut)
+    ]
+    full = [len(s.gt) for s in sequences]
+    runs = [[[p[k:] if k and p.shape[0] >= n else p for p in per_seq] for per_seq, k, n in zip(per_tracker, cut, full)]
+            for per_tracker in runs]  # fmt: skip
+    return trimmed, runs
+
+
 def _score_sequences(
     sequences: list[Sequence],
     trackers: list[str],
@@ -239,6 +260,7 @@ def _score_sequences(
     raises for the first problem in dataset order (sequence, then tracker, then run).
     """
     runs = [[loaded[t][seq.name] or [] for seq in sequences] for t in trackers]
+    sequences, runs = _from_start_frame(sequences, runs, rules)
     predictions = [run for per_tracker in runs for per_seq in per_tracker for run in per_seq]
     owners = [i for per_tracker in runs for i, per_seq in enumerate(per_tracker) for _ in per_seq]
     labels = [f"tracker {t}, sequence {seq.name}" for t, per_tracker in zip(trackers, runs)

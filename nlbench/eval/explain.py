@@ -40,8 +40,11 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("invalid predictions", ("invalid_pred", "carry_zero_size"),
-         "carrying zero-size boxes has no effect once every invalid box is carried (MATLAB)"),
+    Rule("start frame", ("init_omit",)),
+    Rule("invalid predictions", ("invalid_pred", "carry_zero_size", "carry_nan"),
+         "carrying zero-size boxes has no effect once every invalid box is carried (MATLAB); which NaN rows are "
+         "carried means nothing without carrying"),
+    Rule("NaN coordinates in the overlap", ("overlap_skips_nan",)),
     Rule("NaN ground truth", ("nan_gt",)),
     Rule("short results", ("short_result", "short_result_lasot"),
          "one rule: the dataset's quirk tag picks which of the two applies"),

@@ -58,9 +58,22 @@ class Protocol:
     # §1.4 normalized error: divide each centre by the GT size before subtracting (reference)
     # or subtract first and divide by max(1, size) (got10k).
     norm_divide_first: bool = True
+    # §3.4 start frame: skip the first ``Sequence.init_omit`` frames (OTB's Tiger1: 5), as pytracking's OTB
+    # loader drops those GT rows (pytracking/evaluation/otbdataset.py:38-50, ``ground_truth_rect[init_omit:,:]``)
+    # and the OTB toolkit's OPE starts after initOmit/tiger1.txt's "1 5" (tracker_benchmark_v1.0
+    # util/splitSeqTRE.m:8-17, genPerfMat.m:58 ``anno=subAnno{1}``).  A result with a row for every GT row
+    # (JointNLT, nlbench) loses the same rows; a shorter one already starts there (pytracking, the OTB toolkit).
+    init_omit: bool = False
     # §1.8 step 1: pred NaN or w/h < 0 -> "raise" (reference), "carry" the previous box (MATLAB),
     # or "evaluate" as is (got10k: NaN counts as failure).
     invalid_pred: Literal["raise", "carry", "evaluate"] = "raise"
+    # Which NaN rows "carry" replaces: "any" NaN (LaSOT/TNL2K toolkits: ``sum(isnan(r))``, utils/
+    # calc_seq_err_robust.m:17), or only rows of four NaN (OTB toolkit: ``isnan(r) | r(3)<=0 | r(4)<=0`` is a
+    # 1x4 vector and MATLAB's ``if`` needs all of it true, tracker_benchmark_v1.0 util/calcSeqErrRobust.m:18).
+    carry_nan: Literal["any", "all"] = "any"
+    # MATLAB's max/min skip NaN (rstEval/calcRectInt.m:22, LaSOT/TNL2K utils/calc_rect_int.m:13): a kept row with
+    # a NaN x or y overlaps as if it had the GT's extent in that axis; its centre error stays NaN (a failure).
+    overlap_skips_nan: bool = False
     # §1.8 step 3: zero-size predictions inherit the previous (already carried) box from frame 1 on.
     carry_zero_size: bool = True
     # §1.8 step 2: NaN GT rows -> "raise" (reference) or "exclude" from numerator and denominator (got10k).
@@ -126,6 +139,7 @@ PYTRACKING = Protocol(
     description="current pytracking: a GT box is valid only if x, y, w and h are all > 0",
     success_thresholds=_torch_arange_thresholds(),
     validity="xywh",
+    init_omit=True,
 )
 
 GOT10K = Protocol(
@@ -150,6 +164,7 @@ GOT10K = Protocol(
 
 _MATLAB = dict(
     family="matlab",
+    overlap_skips_nan=True,
     success_thresholds=_matlab_colon_thresholds(),
     invalid_pred="carry",
     short_result="raise",
@@ -187,9 +202,18 @@ OTB_MATLAB = Protocol(
     short_result="raise",
     short_result_lasot="raise",
     validity="xywh",
+    init_omit=True,
+    carry_nan="all",
+    overlap_skips_nan=True,
     use_visibility=False,
     invalid_box_precision="success",
     invalid_box_norm_precision="success",
+    # tracker_benchmark_v1.0 as LaSOT's toolkit (which copied it): curves over len + eps (genPerfMat.m:99-100),
+    # all-zero sequences dropped per tracker and metric (util/plotDrawSave.m:11), attributes of fewer than two
+    # sequences skipped (perfPlot.m:180).
+    denominator_eps=float(np.finfo(np.float64).eps),
+    drop_all_zero_sequences=True,
+    min_attribute_sequences=2,
 )
 
 PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (JOINTNLT_PROTOCOL, PYTRACKING, GOT10K, LASOT_MATLAB, TNL2K_MATLAB, OTB_MATLAB)}

@@ -289,7 +289,10 @@ def _align(
     replace = None
     if protocol.invalid_pred == "carry":
         with np.errstate(invalid="ignore"):
-            replace = ~((w > 0) & (h > 0)) | np.isnan(pred[:, 0]) | np.isnan(pred[:, 1])  # NaN, or size <= 0
+            if protocol.carry_nan == "all":  # the OTB toolkit: size <= 0, or four NaN
+                replace = (w <= 0) | (h <= 0) | np.isnan(pred).all(axis=1)
+            else:
+                replace = ~((w > 0) & (h > 0)) | np.isnan(pred[:, 0]) | np.isnan(pred[:, 1])  # NaN, or size <= 0
     elif protocol.carry_zero_size:
         replace = (w == 0) | (h == 0)
     if replace is not None:
@@ -315,7 +318,8 @@ def _align(
 def _measure(aligned: np.ndarray, gt: np.ndarray, protocol: Protocol) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per frame: IoU, centre error, normalized centre error (eval-spec §1.2-§1.4)."""
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):  # infinite predictions (--allow-non-finite)
-        overlap = boxes.iou(aligned, gt, eps=protocol.iou_eps, clip=protocol.iou_clip)
+        overlap = boxes.iou(aligned, gt, eps=protocol.iou_eps, clip=protocol.iou_clip,
+                               nan_skipping=protocol.overlap_skips_nan)
         error = boxes.center_error(aligned, gt)
         norm_error = boxes.normalized_center_error(aligned, gt, divide_first=protocol.norm_divide_first)
     return overlap, error, norm_error
