@@ -324,8 +324,8 @@ def test_results_folders_are_evaluated_with_nlbench_eval(tmp_path, monkeypatch):
     """--results NAME[@INIT]=DIR: folders go to nlbench.eval.evaluate; init from @INIT, else from run.json."""
     import json
 
-    import nlbench.datasets
     import nlbench.eval
+    import nlbench.report.inputs
 
     nl, nlbb, bb = (tmp_path / d for d in ("nl", "nlbb", "bb"))
     for d in (nl, nlbb, bb):
@@ -342,7 +342,7 @@ def test_results_folders_are_evaluated_with_nlbench_eval(tmp_path, monkeypatch):
         }
 
     monkeypatch.setattr(nlbench.eval, "evaluate", fake_evaluate)
-    monkeypatch.setattr(nlbench.datasets, "load_sequences", lambda dataset, root, split, names, with_frames: ["s1", "s2"])
+    monkeypatch.setattr(nlbench.report.inputs, "load_sequences", lambda dataset, root, split, names, with_frames: ["s1", "s2"])
     result = CliRunner().invoke(
         main,
         [

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nlbench.core.errors import ReportInputError
+from nlbench.datasets import load_sequences
 from nlbench.store.reported import INITS, canonical_name
 
 
@@ -276,7 +277,6 @@ def evaluate_result_dirs(
     if not results:
         return []
     from nlbench.eval import evaluate
-    from nlbench.datasets import load_sequences
 
     specs = [parse_results_spec(s) for s in results]
     for _, _, directory in specs:
