@@ -85,7 +85,7 @@ def one_run(args: argparse.Namespace) -> dict:
     from nlbench.run.executors.batched import run_batched
     from nlbench.run.executors.job import Job, Throughput
     from nlbench.run.executors.local import run_sequential
-    from nlbench.run.runner import RunRequest, run_stage
+    from nlbench.run.stages import RunRequest, run_stage
 
     out = Path(args.out)
     b = args.one

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from nlbench.core.errors import NlbenchError
-from nlbench.run.runner import RunRequest, RunSummary, resolve_batch_size, run_stage
+from nlbench.run.runner import resolve_batch_size
+from nlbench.run.stages import RunRequest, RunSummary, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from nlbench.core.errors import NlbenchError
-from nlbench.run.runner import RunRequest, RunSummary, parse_shard, run_stage, select_shard
+from nlbench.run.runner import parse_shard, select_shard
+from nlbench.run.stages import RunRequest, RunSummary, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 from tests.processes import kill_after_first_result
 

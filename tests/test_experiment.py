@@ -52,7 +52,7 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
 def error_of(path: Path) -> str:
     with pytest.raises(ExperimentError) as info:
         plan = make_plan(load_experiment(path))
-        execute(plan, echo=lambda _: None, progress=False)
+        execute(plan, progress=False)
     return str(info.value)
 
 
@@ -167,10 +167,10 @@ def test_demo_alias_is_the_demo_file(tmp_path):
     alias = load_plan(demo_file(), results=tmp_path / "r", reports=tmp_path / "o", workers=2)
     direct = make_plan(load_experiment(REPO / "experiments" / "demo.toml"))
     assert [r.key for r in alias.runs] == [r.key for r in direct.runs]
-    assert [r.run_kwargs()["tracker"] for r in alias.runs] == ["jointnlt-tiny", "jointnlt-tiny", "jointnlt-tiny+kcf", "kcf", "static"]
+    assert [r.request.tracker for r in alias.runs] == ["jointnlt-tiny", "jointnlt-tiny", "jointnlt-tiny+kcf", "kcf", "static"]
     assert [s.verb for s in alias.after_runs] == [s.verb for s in direct.after_runs] == ["eval", "ground", "profile", "report"]
     # the demo report: jointnlt-tiny's cost table and the qualitative figure (issue 17)
-    report = " ".join(direct.after_runs[-1].argv())
+    report = " ".join(direct.after_runs[-1].request.to_argv())
     assert "--profile" in report and "--qualitative 3 --qualitative-pick lost" in report
 
 
@@ -206,7 +206,7 @@ def _boxes(folder: Path) -> dict[str, bytes]:
 
 def test_second_call_runs_nothing_and_a_changed_entry_reruns_alone(tmp_path, synth_root):
     path = write(tmp_path, good(synth_root))
-    first = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    first = execute(make_plan(load_experiment(path)), progress=False)
     assert first.ran == ["static/synth/bb", "kcf/synth/bb"]
     lock = read_lock(tmp_path / "res")
     assert set(lock["runs"]) == {"static/synth/bb", "kcf/synth/bb"}
@@ -214,12 +214,12 @@ def test_second_call_runs_nothing_and_a_changed_entry_reruns_alone(tmp_path, syn
     assert (tmp_path / "rep" / "eval-synth.json").is_file()
     boxes = _boxes(tmp_path / "res")
 
-    second = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    second = execute(make_plan(load_experiment(path)), progress=False)
     assert second.ran == [] and second.up_to_date == ["static/synth/bb", "kcf/synth/bb"]
     assert second.steps == ["eval"]
 
     write(tmp_path, good(synth_root).replace('name = "Static"', 'name = "Static"\noptions = { note = 1 }'))
-    third = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    third = execute(make_plan(load_experiment(path)), progress=False)
     assert third.rerun == ["static/synth/bb"] and third.ran == ["static/synth/bb"]
     assert third.up_to_date == ["kcf/synth/bb"]
     assert _boxes(tmp_path / "res" / "synth") == {k: v for k, v in boxes.items()}  # same boxes: the option is inert
@@ -231,7 +231,7 @@ def test_killed_mid_grid_finishes_identically(tmp_path, synth_root):
     text = good(synth_root).replace('sequences = ["synth_test_0001", "synth_test_0002", "synth_test_0003"]\n', "")
     reference = tmp_path / "ref"
     reference.mkdir()
-    execute(make_plan(load_experiment(write(reference, text))), echo=lambda _: None, progress=False)
+    execute(make_plan(load_experiment(write(reference, text))), progress=False)
 
     killed = tmp_path / "killed"
     killed.mkdir()
@@ -250,7 +250,7 @@ def test_killed_mid_grid_finishes_identically(tmp_path, synth_root):
     interrupted = len([p for p in kcf.glob("synth_test_*.txt") if p.stem.count("_") == 2]) if kcf.is_dir() else 0
     assert interrupted < 8, "the kill came after the grid finished; the test did not interrupt anything"
 
-    outcome = execute(make_plan(load_experiment(path)), echo=lambda _: None, progress=False)
+    outcome = execute(make_plan(load_experiment(path)), progress=False)
     assert "kcf/synth/bb" in outcome.ran and "static/synth/bb" in outcome.up_to_date
     assert _boxes(killed / "res") == _boxes(reference / "res")
     lock = json.loads((killed / "res" / LOCK_NAME).read_text())
@@ -259,7 +259,7 @@ def test_killed_mid_grid_finishes_identically(tmp_path, synth_root):
 
 def test_only_runs_that_entry(tmp_path, synth_root):
     path = write(tmp_path, good(synth_root))
-    outcome = execute(make_plan(load_experiment(path)), only=("kcf",), echo=lambda _: None, progress=False)
+    outcome = execute(make_plan(load_experiment(path)), only=("kcf",), progress=False)
     assert outcome.ran == ["kcf/synth/bb"]
     with pytest.raises(ExperimentError, match="--only kfc: no such entry"):
-        execute(make_plan(load_experiment(path)), only=("kfc",), echo=lambda _: None, progress=False)
+        execute(make_plan(load_experiment(path)), only=("kfc",), progress=False)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nlbench.core.errors import NlbenchError
-from nlbench.run.runner import RunRequest, RunSummary, run_stage
+from nlbench.run.stages import RunRequest, RunSummary, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 
 ray = pytest.importorskip("ray", reason="Ray is in the dev extra (pip install -e '.[dev]')")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from nlbench.cli import main
 from nlbench.core.errors import NlbenchError, SentenceFileError
-from nlbench.run.runner import RunRequest, RunSummary, run_stage
+from nlbench.run.stages import RunRequest, RunSummary, run_stage
 from nlbench.run.sentences import apply_sentences, check_names, read_sentence_file, write_sentence_file
 from nlbench.store.manifest import sha256_file
 from tests.fixtures_frames import make_moving_square_sequence

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nlbench.report.writer import write_report
-from nlbench.run.runner import RunRequest, run_stage
+from nlbench.run.stages import RunRequest, run_stage
 from tests.fixtures_frames import make_moving_square_sequence
 
 

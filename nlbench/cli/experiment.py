@@ -30,8 +30,8 @@ def load_plan(path: Path, results: Path | None = None, reports: Path | None = No
 def carry_out(plan, dry_run: bool, only: tuple[str, ...] = (), shard: str | None = None, executor: str = "local",
               ray_address: str | None = None, quiet: bool = False) -> None:
     from nlbench.core.errors import ExperimentError
+    from nlbench.core.request import shell_line
     from nlbench.experiment import execute
-    from nlbench.experiment.plan import shell_line
 
     click.echo(plan.describe())
     if dry_run:
@@ -46,8 +46,7 @@ def carry_out(plan, dry_run: bool, only: tuple[str, ...] = (), shard: str | None
                                   "nothing can run until they are in place")
         return
     start = time.perf_counter()
-    outcome = execute(plan, only=only, shard=shard, executor=executor, ray_address=ray_address,
-                      progress=not quiet, echo=click.echo)
+    outcome = execute(plan, only=only, shard=shard, executor=executor, ray_address=ray_address, progress=not quiet)
     click.secho(
         f"\nexperiment '{plan.experiment.name}' finished in {time.perf_counter() - start:.0f} s: "
         f"{len(outcome.ran)} run(s) ran, {len(outcome.rerun)} re-run after a change, {len(outcome.up_to_date)} up to date"

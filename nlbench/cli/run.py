@@ -55,8 +55,9 @@ def parse_checkpoints(values: tuple[str, ...]) -> str | dict[str, str] | None:
 
 
 def run_request(params: dict[str, Any]):
-    """The :class:`~nlbench.run.runner.RunRequest` of parsed ``nlbench run`` options."""
-    from nlbench.run.runner import RunRequest, parse_batch_size
+    """The :class:`~nlbench.run.stages.RunRequest` of parsed ``nlbench run`` options."""
+    from nlbench.run.runner import parse_batch_size
+    from nlbench.run.stages import RunRequest
 
     words = dict(params)
     checkpoint, options, batch_size = words.pop("checkpoint"), words.pop("option_pairs"), words.pop("batch_size")
@@ -108,18 +109,13 @@ def run_cmd(**params) -> None:
                   --out results/raw/synth/jointnlt-tiny-nl-distractor
       nlbench run --tracker jointnlt-tiny --dataset synth --mode nl --batch-size 16
     """
-    from nlbench.run.runner import run_stage
+    from nlbench.run.stages import run_stage
+    from nlbench.run.text import run_failures_text, run_text
 
     summary = run_stage(run_request(params))
-    elsewhere = f", {len(summary.elsewhere)} claimed by another run" if summary.elsewhere else ""
-    click.echo(
-        f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "
-        f"{len(summary.failed)} failed{elsewhere} -> {summary.out_dir}"
-    )
-    for name, error in summary.failed.items():
-        click.echo(f"  failed: {name}: {error}", err=True)
+    click.echo(run_text(summary))
     if summary.failed:
-        click.echo(f"  details in {summary.out_dir / 'run.json'}", err=True)
+        click.echo(run_failures_text(summary), err=True)
         sys.exit(1)
 
 

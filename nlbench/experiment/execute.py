@@ -9,19 +9,23 @@ so a second call builds no tracker.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from nlbench import __version__
 from nlbench.core.errors import ExperimentError
-from nlbench.experiment.plan import Plan, RunStep, shell_line
 from nlbench.core.io import atomic_write_json
+from nlbench.core.request import Request
+from nlbench.experiment.plan import Plan, RunStep
 
 LOCK_NAME = "experiment.lock.json"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -125,15 +129,37 @@ def _supersede(step: RunStep, results: Path) -> Path | None:
     return target
 
 
-def invoke(argv: list[str]) -> None:
-    """Run one verb in this process, exactly as ``nlbench ARGV`` would."""
-    from nlbench.cli import main
+def _stage_and_text(request: Request) -> tuple[Callable[[Any], Any], Callable[[Any], str]]:
+    """The stage function of a step's request and the text its verb prints of the summary."""
+    from nlbench.eval.stages import EvalRequest, SensitivityRequest, eval_stage, sensitivity_stage
+    from nlbench.eval.text import eval_text, sensitivity_text
+    from nlbench.profile.stages import ProfileRequest, profile_stage
+    from nlbench.profile.text import profile_text
+    from nlbench.report.stages import ReportRequest, report_stage
+    from nlbench.report.text import report_text
+    from nlbench.run.stages import GroundRequest, SentencesRequest, ground_stage, sentences_stage
+    from nlbench.run.text import ground_text, sentences_text
 
+    stages: dict[type, tuple[Callable[[Any], Any], Callable[[Any], str]]] = {
+        SentencesRequest: (sentences_stage, sentences_text),
+        EvalRequest: (eval_stage, eval_text),
+        GroundRequest: (ground_stage, ground_text),
+        ProfileRequest: (profile_stage, profile_text),
+        SensitivityRequest: (sensitivity_stage, sensitivity_text),
+        ReportRequest: (report_stage, report_text),
+    }
     try:
-        main.main(args=argv, prog_name="nlbench", standalone_mode=False)
-    except SystemExit as exc:
-        if exc.code:
-            raise ExperimentError(f"step failed (exit {exc.code}): {shell_line(argv)}") from None
+        return stages[type(request)]
+    except KeyError:
+        raise ExperimentError(f"an experiment has no step '{request.shell_line()}'") from None
+
+
+def run_step(request: Request) -> Any:
+    """Carry out one step after (or before) the runs, as ``nlbench ARGV`` would; its text goes to the log."""
+    stage, text = _stage_and_text(request)
+    summary = stage(request)
+    log.info(text(summary))
+    return summary
 
 
 def execute(
@@ -143,10 +169,22 @@ def execute(
     executor: str = "local",
     ray_address: str | None = None,
     progress: bool = True,
-    echo: Callable[[str], None] = print,
 ) -> ExperimentOutcome:
-    """Run the plan; see ``nlbench experiment --help``."""
-    from nlbench.run.runner import RunRequest, run_stage
+    """Run the plan; see ``nlbench experiment --help``.  What it does is told on the ``nlbench.experiment`` logger.
+
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "exp.toml").write_text(
+        ...     '[experiment]\\nname = "x"\\nresults = "res"\\nreports = "rep"\\n'
+        ...     '[datasets.synth]\\nsplit = "test"\\nsequences = ["synth_test_0001"]\\n'
+        ...     '[entries.static]\\ntracker = "static"\\nmodes = ["bb"]\\n')
+        >>> from nlbench.experiment.plan import make_plan
+        >>> from nlbench.experiment.spec import load_experiment
+        >>> plan = make_plan(load_experiment(folder / "exp.toml"))
+        >>> execute(plan, progress=False).ran, execute(plan, progress=False).up_to_date
+        (['static/synth/bb'], ['static/synth/bb'])
+    """
+    from nlbench.run.stages import run_stage
 
     exp = plan.experiment
     if plan.missing:
@@ -160,7 +198,7 @@ def execute(
     lock = read_lock(exp.results)
     runs = [r for r in plan.runs if not only or r.entry_key in only]
     for step in plan.before_runs:  # sentence files: deterministic, cheap, read by the runs below
-        invoke(step.argv())
+        run_step(step.request)
     for step in runs:
         earlier = lock["runs"].get(step.key)
         current = identity(step, earlier.get("identity") if earlier else None)
@@ -168,44 +206,43 @@ def execute(
         if changed:
             moved = _supersede(step, exp.results)
             outcome.rerun.append(step.key)
-            echo(f"{step.key}: changed since the last call; re-running" + (f" (old results moved to {moved})" if moved else ""))
+            log.info(f"{step.key}: changed since the last call; re-running" + (f" (old results moved to {moved})" if moved else ""))
         elif earlier is not None and shard is None and _complete(step):
             outcome.up_to_date.append(step.key)
-            echo(f"{step.key}: up to date")
+            log.info(f"{step.key}: up to date")
             continue
-        echo(f"\n$ {shell_line(step.argv())}" + (f"  (shard {shard})" if shard else ""))
+        log.info(f"\n$ {step.request.shell_line()}" + (f"  (shard {shard})" if shard else ""))
         # Lock before running: a killed run resumes under the same identity on the next call.
         lock["runs"][step.key] = {"out_dir": str(step.out_dir), "identity": current, "entry": step.entry.key,
                                   "display_name": step.entry.name, "nlbench": __version__,
                                   "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         _write_lock(exp.results, lock)
-        summary = run_stage(RunRequest(**step.run_kwargs(), shard=shard, executor=executor, ray_address=ray_address,
-                                       quiet=not progress))
+        summary = run_stage(replace(step.request, shard=shard, executor=executor, ray_address=ray_address,
+                                    quiet=not progress))
         outcome.ran.append(step.key)
         lock["runs"][step.key]["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         _write_lock(exp.results, lock)
         if summary.failed:
             outcome.failed[step.key] = f"{len(summary.failed)} sequence(s) failed (see {summary.out_dir / 'run.json'})"
     if shard is not None:
-        echo(f"\nshard {shard}: runs done. Evaluate and report once every shard has finished: nlbench experiment {exp.path}")
+        log.info(f"\nshard {shard}: runs done. Evaluate and report once every shard has finished: nlbench experiment {exp.path}")
         return outcome
     others = [r.key for r in plan.runs if r not in runs and not _complete(r)]
     if others:
-        echo(f"\nnot evaluated: {len(others)} run(s) outside --only are not finished ({', '.join(others)}); "
-             f"call again without --only to finish them, evaluate and report")
+        log.info(f"\nnot evaluated: {len(others)} run(s) outside --only are not finished ({', '.join(others)}); "
+                 f"call again without --only to finish them, evaluate and report")
         return outcome
     if outcome.failed:
         raise ExperimentError("runs failed, so nothing was evaluated: " + "; ".join(f"{k}: {v}" for k, v in outcome.failed.items()))
     exp.reports.mkdir(parents=True, exist_ok=True)
     for step in plan.after_runs:
         if step.verb == "profile" and step.produces is not None and step.produces.is_file():
-            echo(f"profile: {step.produces} exists (delete it to profile again)")
+            log.info(f"profile: {step.produces} exists (delete it to profile again)")
             continue
-        echo(f"\n$ {shell_line(step.argv())}")
+        log.info(f"\n$ {step.request.shell_line()}")
         start = time.perf_counter()
-        invoke(step.argv())
+        run_step(step.request)
         outcome.steps.append(step.verb)
         if progress:
-            echo(f"  ({time.perf_counter() - start:.1f} s)")
+            log.info(f"  ({time.perf_counter() - start:.1f} s)")
     return outcome
-

@@ -1,46 +1,49 @@
 """An experiment as a grid of steps: runs (entry × dataset × mode), evaluations, groundings, profiles, report.
 
-Each step knows the verb that does its work alone (``argv``), so ``--dry-run`` prints a chain a user
-can paste, and what inputs it needs that are not on this machine (``missing``).
+Every step is a stage request (:mod:`nlbench.core.request`): ``execute`` hands it to its stage function,
+and ``--dry-run`` prints its ``to_argv()``, the verb a user can run alone.  Paths in the requests are as
+the user would type them (relative to the working directory when below it).  ``missing`` lists the inputs
+this machine lacks.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from nlbench.core.request import Request
 from nlbench.eval.protocols import DEFAULT_PROTOCOL
+from nlbench.eval.stages import EvalRequest, SensitivityRequest
 from nlbench.experiment.spec import DatasetSpec, EntrySpec, Experiment
+from nlbench.profile.stages import ProfileRequest
+from nlbench.report.stages import ReportRequest
+from nlbench.run.stages import GroundRequest, RunRequest, SentencesRequest
 
 #: the eval and report verbs read a run's initialisation from NAME@INIT
 _INIT = {"nl": "nl", "nl+bb": "nl+bb", "bb": "bb"}
 
 
-def _rel(path: Path) -> str:
+def _rel(path: Path) -> Path:
     """A path as the user would type it: relative to the working directory when below it."""
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        below = Path(path).resolve().is_relative_to(Path.cwd().resolve())
+        return Path(os.path.relpath(path)) if below else Path(path)
     except ValueError:
-        return str(path)
+        return Path(path)
 
 
-def _checkpoint_args(checkpoint: Any) -> list[str]:
+def _rel_or_none(path: Path | None) -> Path | None:
+    return None if path is None else _rel(path)
+
+
+def _checkpoint(checkpoint: Any) -> str | dict[str, str] | None:
     if checkpoint is None:
-        return []
+        return None
     if isinstance(checkpoint, dict):
-        return [a for role, path in checkpoint.items() for a in ("--checkpoint", f"{role}={_rel(path)}")]
-    return ["--checkpoint", _rel(checkpoint)]
-
-
-def _option_args(options: dict[str, Any], flag: str = "--option") -> list[str]:
-    out = []
-    for key, value in options.items():
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        out += [flag, f"{key}={text}"]
-    return out
+        return {role: str(_rel(path)) for role, path in checkpoint.items()}
+    return str(_rel(checkpoint))
 
 
 @dataclass(frozen=True)
@@ -69,60 +72,28 @@ class RunStep:
     def checkpoint(self) -> Any:
         return self.entry.checkpoint_for(self.dataset.key)
 
-    def run_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of :func:`nlbench.run.runner.run` (the same run as :meth:`argv`)."""
-        checkpoint = self.checkpoint
-        if isinstance(checkpoint, dict):
-            checkpoint = {role: str(path) for role, path in checkpoint.items()}
-        elif checkpoint is not None:
-            checkpoint = str(checkpoint)
-        kwargs = dict(
-            tracker=self.entry.tracker, dataset=self.dataset.dataset, root=self.dataset.root, split=self.dataset.split,
-            sequences=list(self.dataset.sequences) if self.dataset.sequences else None, mode=self.mode,
-            checkpoint=checkpoint, device=self.entry.device, out=self.out_dir, workers=self.entry.workers,
-            options=dict(self.entry.options),
+    @property
+    def request(self) -> RunRequest:
+        """The ``nlbench run`` of this cell of the grid (quiet, as the plan prints it)."""
+        return RunRequest(
+            tracker=self.entry.tracker, dataset=self.dataset.dataset, root=_rel_or_none(self.dataset.root),
+            split=self.dataset.split, sequences=self.dataset.sequences or None, mode=self.mode,
+            checkpoint=_checkpoint(self.checkpoint), device=self.entry.device, out=_rel(self.out_dir),
+            workers=self.entry.workers, batch_size=self.entry.batch_size,
+            sentences=_rel_or_none(self.entry.sentences), options=dict(self.entry.options), quiet=True,
         )
-        if self.entry.batch_size is not None:
-            kwargs["batch_size"] = self.entry.batch_size
-        if self.entry.sentences is not None:
-            kwargs["sentences"] = self.entry.sentences
-        return kwargs
-
-    def argv(self) -> list[str]:
-        args = ["run", "--tracker", self.entry.tracker, "--dataset", self.dataset.dataset]
-        args += _dataset_args(self.dataset)
-        args += ["--mode", self.mode, *_checkpoint_args(self.checkpoint)]
-        if self.entry.device != "cpu":
-            args += ["--device", self.entry.device]
-        args += ["--out", _rel(self.out_dir), "--workers", str(self.entry.workers)]
-        if self.entry.batch_size is not None:
-            args += ["--batch-size", str(self.entry.batch_size)]
-        if self.entry.sentences is not None:
-            args += ["--sentences", _rel(self.entry.sentences)]
-        return args + _option_args(self.entry.options) + ["--quiet"]
-
-
-def _dataset_args(dataset: DatasetSpec, subset: bool = True) -> list[str]:
-    args = []
-    if dataset.root is not None:
-        args += ["--root", _rel(dataset.root)]
-    if dataset.split is not None:
-        args += ["--split", dataset.split]
-    if subset and dataset.sequences:
-        args += ["--sequences", ",".join(dataset.sequences)]
-    return args
 
 
 @dataclass(frozen=True)
 class Step:
-    """A verb after the runs (eval, ground, profile, report), run in-process exactly as printed."""
+    """A stage after (or before) the runs: eval, ground, profile, sensitivity, report, sentences."""
 
-    verb: str
-    args: tuple[str, ...]
+    request: Request
     produces: Path | None = None  # its main output, for the plan's listing
 
-    def argv(self) -> list[str]:
-        return [self.verb, *self.args]
+    @property
+    def verb(self) -> str:
+        return self.request.verb[0]
 
 
 @dataclass
@@ -142,8 +113,14 @@ class Plan:
         return [*self.evaluations, *self.groundings, *self.profiles, *([self.sensitivity] if self.sensitivity else []),
                 *([self.report] if self.report else [])]
 
+    @property
+    def requests(self) -> list[Request]:
+        """Every stage the plan runs, in order: the experiment as a list of requests."""
+        return [s.request for s in self.before_runs] + [r.request for r in self.runs] + [s.request for s in self.after_runs]
+
     def chain(self) -> list[list[str]]:
-        return [s.argv() for s in self.before_runs] + [r.argv() for r in self.runs] + [s.argv() for s in self.after_runs]
+        """The equivalent command lines (each runs alone)."""
+        return [request.to_argv() for request in self.requests]
 
     def describe(self) -> str:
         """The grid as a short table: one line per run, then the other steps."""
@@ -154,12 +131,8 @@ class Plan:
         for run in self.runs:
             lines.append(f"  run  {run.key:<{width}}  {run.entry.tracker} -> {_rel(run.out_dir)}")
         for step in [*self.before_runs, *self.after_runs]:
-            lines.append(f"  {step.verb:<5}{' -> ' + _rel(step.produces) if step.produces else ''}")
+            lines.append(f"  {step.verb:<5}{' -> ' + str(_rel(step.produces)) if step.produces else ''}")
         return "\n".join(lines)
-
-
-def shell_line(argv: list[str]) -> str:
-    return "nlbench " + shlex.join(argv)
 
 
 def run_folder(exp: Experiment, entry: EntrySpec, dataset: DatasetSpec, mode: str) -> Path:
@@ -176,54 +149,40 @@ def make_plan(exp: Experiment) -> Plan:
         for mode in entry.modes
     ]
     before, variant_runs, sensitivity = _sensitivity(exp, runs)
-    protocol = exp.report.protocols[0] if exp.report else DEFAULT_PROTOCOL
-    evaluations, eval_json = [], []
+    protocols = exp.report.protocols if exp.report else (DEFAULT_PROTOCOL,)
+    evaluations = []
     for key, dataset in exp.datasets.items():
         mine = [r for r in runs if r.dataset.key == key]
         if not mine:
             continue
         out = exp.reports / f"eval-{key}.json"
-        args = ["--dataset", dataset.dataset, *_dataset_args(dataset)]
-        for run in mine:
-            args += ["--results", f"{run.label}={_rel(run.out_dir)}"]
-        protocols = exp.report.protocols if exp.report else (protocol,)
-        args += ["--protocol", ",".join(protocols)] if len(protocols) > 1 else (["--protocol", protocol] if protocol != DEFAULT_PROTOCOL else [])
-        evaluations.append(Step("eval", (*args, "--json", _rel(out)), out))
-        eval_json.append(out)
-    groundings = []
-    for g in exp.grounding:
-        out = exp.reports / f"grounding-{g.name}.json"
-        args = ["--grounder", g.grounder, "--dataset", g.dataset]
-        if g.root is not None:
-            args += ["--root", _rel(g.root)]
-        for flag, value in (("--split-by", g.split_by), ("--split", g.split), ("--unit", g.unit), ("--rule", g.rule)):
-            if value is not None:
-                args += [flag, value]
-        args += _checkpoint_args(g.checkpoint)
-        if g.device != "cpu":
-            args += ["--device", g.device]
-        if g.limit is not None:
-            args += ["--limit", str(g.limit)]
-        if g.batch_size is not None:
-            args += ["--batch-size", str(g.batch_size)]
-        args += ["--predictions", _rel(exp.reports / f"grounding-{g.name}.csv"), "--json", _rel(out), "--quiet"]
-        groundings.append(Step("ground", tuple(args), out))
+        request = EvalRequest(dataset=dataset.dataset, root=_rel_or_none(dataset.root), split=dataset.split,
+                              sequences=dataset.sequences or None,
+                              results=tuple(f"{run.label}={_rel(run.out_dir)}" for run in mine),
+                              protocol=",".join(protocols), json_out=_rel(out))
+        evaluations.append(Step(request, out))
+    groundings = [Step(_ground_request(exp, g), exp.reports / f"grounding-{g.name}.json") for g in exp.grounding]
     profiles = []
     for p in exp.profiles:
         out = exp.reports / f"profile-{p.name}.json"
-        args = ["--tracker", p.tracker, "--iterations", str(p.iterations), "--warmup", str(p.warmup)]
-        if p.device != "cpu":
-            args += ["--device", p.device]
-        if p.dtype != "fp32":
-            args += ["--dtype", p.dtype]
-        profiles.append(Step("profile", (*args, "--json", _rel(out)), out))
+        profiles.append(Step(ProfileRequest(tracker=p.tracker, iterations=p.iterations, warmup=p.warmup, device=p.device,
+                                            dtype=p.dtype, json_out=_rel(out)), out))
     report = None
     if exp.report is not None:
-        args = _report_args(exp, runs, eval_json, groundings, profiles, sensitivity)
-        report = Step("report", tuple(args), exp.reports / "index.html")
+        report = Step(_report_request(exp, runs, evaluations, groundings, profiles, sensitivity),
+                      exp.reports / "index.html")
     plan = Plan(exp, before, runs + variant_runs, evaluations, groundings, profiles, report, sensitivity)
     plan.missing = missing_inputs(plan)
     return plan
+
+
+def _ground_request(exp: Experiment, g: Any) -> GroundRequest:
+    fields: dict[str, Any] = {"rule": g.rule} if g.rule is not None else {}
+    return GroundRequest(grounder=g.grounder, dataset=g.dataset, root=_rel_or_none(g.root), split_by=g.split_by,
+                         split=g.split, unit=g.unit, checkpoint=_rel_or_none(g.checkpoint), device=g.device,
+                         limit=g.limit, batch_size=g.batch_size,
+                         predictions=_rel(exp.reports / f"grounding-{g.name}.csv"),
+                         json_out=_rel(exp.reports / f"grounding-{g.name}.json"), quiet=True, **fields)
 
 
 def _sensitivity(exp: Experiment, runs: list[RunStep]) -> tuple[list[Step], list[RunStep], Step | None]:
@@ -233,56 +192,51 @@ def _sensitivity(exp: Experiment, runs: list[RunStep]) -> tuple[list[Step], list
         return [], [], None
     base = next(r for r in runs if r.entry.key == spec.entry and r.dataset.key == spec.dataset and r.mode == spec.mode)
     dataset = base.dataset
-    before, variant_runs = [], []
-    args = ["--dataset", dataset.dataset, *_dataset_args(dataset), "--base", f"{base.entry.name}={_rel(base.out_dir)}"]
+    before, variant_runs, variants = [], [], []
     for variant in spec.variants:
         sentences = exp.reports / "sentences" / f"{dataset.key}-{variant}.csv"
-        sargs = ["--dataset", dataset.dataset, *_dataset_args(dataset, subset=False), "--variant", variant]
-        before.append(Step("sentences", (*sargs, "--out", _rel(sentences)), sentences))
+        request = SentencesRequest(dataset=dataset.dataset, root=_rel_or_none(dataset.root), split=dataset.split,
+                                   variant=variant, out=_rel(sentences))
+        before.append(Step(request, sentences))
         entry = replace(base.entry, key=f"{base.entry.key}-{variant}", name=f"{base.entry.name} [{variant}]",
                         modes=(spec.mode,), datasets=(dataset.key,), sentences=sentences)
         run = RunStep(entry, dataset, spec.mode, run_folder(exp, entry, dataset, spec.mode), owner=base.entry.key)
         variant_runs.append(run)
-        args += ["--variant", f"{variant}={_rel(run.out_dir)}"]
+        variants.append(f"{variant}={_rel(run.out_dir)}")
     out = exp.reports / f"sensitivity-{base.entry.key}.json"
-    return before, variant_runs, Step("sensitivity", (*args, "--json", _rel(out)), out)
+    request = SensitivityRequest(dataset=dataset.dataset, root=_rel_or_none(dataset.root), split=dataset.split,
+                                 sequences=dataset.sequences or None, base=f"{base.entry.name}={_rel(base.out_dir)}",
+                                 variants=tuple(variants), json_out=_rel(out))
+    return before, variant_runs, Step(request, out)
 
 
-def _report_args(exp: Experiment, runs: list[RunStep], eval_json: list[Path], groundings: list[Step], profiles: list[Step],
-                 sensitivity: Step | None) -> list[str]:
+def _report_request(exp: Experiment, runs: list[RunStep], evaluations: list[Step], groundings: list[Step],
+                    profiles: list[Step], sensitivity: Step | None) -> ReportRequest:
     spec = exp.report
-    args = []
-    for key, dataset in exp.datasets.items():
-        if any(r.dataset.key == key for r in runs) or (spec.reported and dataset.dataset):
-            args += ["--dataset", dataset.dataset]
+    datasets = tuple(dataset.dataset for key, dataset in exp.datasets.items()
+                     if any(r.dataset.key == key for r in runs) or (spec.reported and dataset.dataset))
     tracking = [k for k in exp.datasets if any(r.dataset.key == k for r in runs)]
+    fields: dict[str, Any] = {}
     if len(tracking) == 1:
         # one dataset: the report evaluates the runs itself, as `nlbench report --results` does
-        dataset = exp.datasets[tracking[0]]
-        if dataset.root is not None:
-            args += ["--root", _rel(dataset.root)]
-        for run in runs:
-            args += ["--results", f"{run.label}={_rel(run.out_dir)}"]
+        fields["root"] = _rel_or_none(exp.datasets[tracking[0]].root)
+        fields["results"] = tuple(f"{run.label}={_rel(run.out_dir)}" for run in runs)
         if spec.protocols[0] != DEFAULT_PROTOCOL:
-            args += ["--protocol", spec.protocols[0]]
+            fields["protocol"] = spec.protocols[0]
     else:
-        for path in eval_json:
-            args += ["--eval-json", _rel(path)]
-        args += ["--protocol", spec.protocols[0]]
-    for step in groundings:
-        args += ["--grounding", _rel(step.produces)]
-    for step in profiles:
-        args += ["--profile", _rel(step.produces)]
-    if sensitivity is not None:
-        args += ["--sensitivity", _rel(sensitivity.produces)]
+        fields["eval_json"] = tuple(_rel(step.produces) for step in evaluations)
+        fields["protocol"] = spec.protocols[0]
     if spec.qualitative:
-        args += ["--qualitative", str(spec.qualitative)]
+        fields["qualitative"] = spec.qualitative
         if spec.qualitative_pick:
-            args += ["--qualitative-pick", spec.qualitative_pick]
-    if spec.reported:
-        args.append("--reported")
-    args += ["--title", spec.title or exp.title, "--scale", spec.scale, "--out", _rel(exp.reports)]
-    return args
+            fields["qualitative_pick"] = spec.qualitative_pick
+    return ReportRequest(
+        datasets=datasets, **fields,
+        grounding=tuple(_rel(step.produces) for step in groundings),
+        profiles=tuple(_rel(step.produces) for step in profiles),
+        sensitivity=(_rel(sensitivity.produces),) if sensitivity is not None else (),
+        reported=spec.reported, title=spec.title or exp.title, scale=spec.scale, out=_rel(exp.reports),
+    )
 
 
 def missing_inputs(plan: Plan) -> list[str]:

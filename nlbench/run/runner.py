@@ -17,14 +17,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tqdm.auto import tqdm
 
 from nlbench.datasets import load_sequences
 from nlbench.datasets.base import require_frames
 from nlbench.core.errors import DatasetError, NlbenchError, StorageError
-from nlbench.core.request import Request, comma_option, option
 from nlbench.core.oserrors import with_estimate
 from nlbench.run.claims import claim_path, is_stale
 from nlbench.run.executors.batched import build_batched_tracker, run_batched
@@ -48,49 +47,12 @@ from nlbench.core.types import MODES, Sequence, TrackerPlugin
 
 EXECUTORS = ("local", "ray")
 
-__all__ = ["RunPlan", "RunRequest", "RunSummary", "plan_run", "run_stage", "track_sequence", "parse_shard",
-           "select_shard"]
+if TYPE_CHECKING:  # the request is the verb's, in nlbench/run/stages.py (which imports this module)
+    from nlbench.run.stages import RunRequest
+
+__all__ = ["RunPlan", "RunSummary", "plan_run", "run_stage", "track_sequence", "parse_shard", "select_shard"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunRequest(Request):
-    """``nlbench run``: run ``tracker`` over ``dataset`` and write raw results (see ``nlbench run --help``).
-
-    ``checkpoint`` is a path or, for a composed ``GROUNDER+TRACKER``, ``{"grounder": path, "tracker": path}``;
-    ``sentences`` a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's;
-    ``batch_size`` None is the device's default (1 on CPU, 32 on CUDA).
-
-        >>> request = RunRequest(tracker="static", dataset="synth", mode="bb", sequences=("a", "b"), options={"k": True})
-        >>> request.to_argv()
-        ['run', '--tracker', 'static', '--dataset', 'synth', '--sequences', 'a,b', '--mode', 'bb', '--workers', '1', \
-'--option', 'k=true']
-    """
-
-    verb = ("run",)
-    tracker: str = option("--tracker")
-    dataset: str = option("--dataset")
-    root: Path | None = option("--root", default=None)
-    split: str | None = option("--split", default=None)
-    sequences: tuple[str, ...] | None = comma_option("--sequences")
-    mode: str | None = option("--mode", default=None)
-    checkpoint: str | Mapping[str, str] | None = option("--checkpoint", default=None)
-    device: str = option("--device", default="cpu")
-    out: Path | None = option("--out", default=None)
-    workers: int = option("--workers", default=1, always=True)
-    batch_size: int | None = option("--batch-size", default=None)
-    sentences: Path | None = option("--sentences", default=None)
-    options: Mapping[str, Any] = option("--option", default_factory=dict)
-    shard: str | None = option("--shard", default=None)
-    executor: str = option("--executor", default="local")
-    ray_address: str | None = option("--ray-address", default=None)
-    quiet: bool = option("--quiet", default=False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "options", dict(self.options))
-        object.__setattr__(self, "checkpoint", _checkpoint_value(self.checkpoint))  # paths as the CLI gives them
 
 
 @dataclass
@@ -195,15 +157,6 @@ def default_out_dir(dataset: str, tracker: str, mode: str) -> Path:
     return Path("results") / "raw" / dataset / f"{tracker}-{mode}"
 
 
-def _checkpoint_value(checkpoint: str | Path | Mapping[str, str] | None) -> str | dict[str, str] | None:
-    """A request's checkpoint as the trackers take it: a path string, or {role: path string}."""
-    if checkpoint is None:
-        return None
-    if isinstance(checkpoint, Mapping):
-        return {role: str(path) for role, path in checkpoint.items()}
-    return str(checkpoint)
-
-
 def _checkpoint_roles(checkpoint: str | dict[str, str] | None) -> dict[str, str]:
     if checkpoint is None:
         return {}
@@ -294,6 +247,7 @@ def run_stage(request: RunRequest) -> RunSummary:
     The result folder is resumable: a second call with the same request runs nothing.
 
         >>> import tempfile
+        >>> from nlbench.run.stages import RunRequest
         >>> out = Path(tempfile.mkdtemp()) / "static-bb"
         >>> request = RunRequest(tracker="static", dataset="synth", mode="bb", sequences=("synth_test_0001",), out=out,
         ...                      quiet=True)

@@ -1,8 +1,10 @@
-"""The run layer's stages: ``ground``, ``sentences`` and ``train`` as requests (``run``: :mod:`nlbench.run.runner`).
+"""The run layer's stages: ``run``, ``ground``, ``sentences`` and ``train`` as requests.
 
 Each verb is a frozen request (its options with the CLI's defaults; ``to_argv()`` gives its command line)
 and one function ``<verb>_stage(request) -> <Verb>Summary`` that does the work, writes what the options ask
-for and returns a frozen summary; it never prints.  The terminal text of a summary is :mod:`nlbench.run.text`'s.
+for and returns its summary; it never prints.  The terminal text of a summary is :mod:`nlbench.run.text`'s.
+``run_stage`` is the runner's own function (:mod:`nlbench.run.runner`: planning, executors, run.json),
+named here with its request.
 
     >>> GroundRequest(grounder="jointnlt-tiny", dataset="synth", split="test", batch_size=16, quiet=True).to_argv()
     ['ground', '--grounder', 'jointnlt-tiny', '--dataset', 'synth', '--split', 'test', '--batch-size', '16', '--quiet']
@@ -11,25 +13,79 @@ for and returns a frozen summary; it never prints.  The terminal text of a summa
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nlbench.core.errors import DatasetError, NlbenchError, PluginError
-from nlbench.core.request import Request, option
+from nlbench.core.request import Request, comma_option, option
 from nlbench.core.types import GroundingRecord, TrackerPlugin
 from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 from nlbench.eval.grounding import DEFAULT_RULE, GroundingResult, check_rule, score_records
 from nlbench.run.grounding import default_predictions_path, ground_samples, load_grounding_samples
+from nlbench.run.runner import RunSummary, resolve_batch_size, run_stage
 from nlbench.run.sentences import dataset_sentences, write_sentence_file
 from nlbench.store.grounding import load_predictions, save_predictions
 
 __all__ = [
-    "GroundRequest", "GroundSummary", "SentencesRequest", "SentencesSummary", "TrainRequest", "TrainSummary",
-    "ground_stage", "sentences_stage", "train_stage", "trainable_trackers",
+    "GroundRequest", "GroundSummary", "RunRequest", "RunSummary", "SentencesRequest", "SentencesSummary",
+    "TrainRequest", "TrainSummary", "ground_stage", "run_stage", "sentences_stage", "train_stage",
+    "trainable_trackers",
 ]
 
 log = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------------------------------- run
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRequest(Request):
+    """``nlbench run``: run ``tracker`` over ``dataset`` and write raw results (see ``nlbench run --help``).
+
+    ``checkpoint`` is a path or, for a composed ``GROUNDER+TRACKER``, ``{"grounder": path, "tracker": path}``;
+    ``sentences`` a sentence file (:mod:`nlbench.run.sentences`) whose sentences replace the dataset's;
+    ``batch_size`` None is the device's default (1 on CPU, 32 on CUDA).
+
+        >>> request = RunRequest(tracker="static", dataset="synth", mode="bb", sequences=("a", "b"), options={"k": True})
+        >>> request.to_argv()
+        ['run', '--tracker', 'static', '--dataset', 'synth', '--sequences', 'a,b', '--mode', 'bb', '--workers', '1', \
+'--option', 'k=true']
+    """
+
+    verb = ("run",)
+    tracker: str = option("--tracker")
+    dataset: str = option("--dataset")
+    root: Path | None = option("--root", default=None)
+    split: str | None = option("--split", default=None)
+    sequences: tuple[str, ...] | None = comma_option("--sequences")
+    mode: str | None = option("--mode", default=None)
+    checkpoint: str | Mapping[str, str] | None = option("--checkpoint", default=None)
+    device: str = option("--device", default="cpu")
+    out: Path | None = option("--out", default=None)
+    workers: int = option("--workers", default=1, always=True)
+    batch_size: int | None = option("--batch-size", default=None)
+    sentences: Path | None = option("--sentences", default=None)
+    options: Mapping[str, Any] = option("--option", default_factory=dict)
+    shard: str | None = option("--shard", default=None)
+    executor: str = option("--executor", default="local")
+    ray_address: str | None = option("--ray-address", default=None)
+    quiet: bool = option("--quiet", default=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "options", dict(self.options))
+        object.__setattr__(self, "checkpoint", _checkpoint_value(self.checkpoint))  # paths as the CLI gives them
+
+
+def _checkpoint_value(checkpoint: str | Path | Mapping[str, str] | None) -> str | dict[str, str] | None:
+    """A request's checkpoint as the trackers take it: a path string, or {role: path string}."""
+    if checkpoint is None:
+        return None
+    if isinstance(checkpoint, Mapping):
+        return {role: str(path) for role, path in checkpoint.items()}
+    return str(checkpoint)
 
 
 # -------------------------------------------------------------------------------------------------- ground
@@ -105,7 +161,6 @@ def ground_stage(request: GroundRequest) -> GroundSummary:
 
 def _ground_split(request: GroundRequest) -> tuple[list[GroundingRecord], Path]:
     from nlbench.core.registry import get_tracker
-    from nlbench.run.runner import resolve_batch_size
 
     grounder, dataset = request.grounder, request.dataset
     batch_size = resolve_batch_size(request.batch_size, request.device)

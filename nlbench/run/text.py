@@ -1,4 +1,4 @@
-"""Terminal text of the run layer's summaries (what ``nlbench ground/sentences/train`` print).
+"""Terminal text of the run layer's summaries (what ``nlbench run/ground/sentences/train`` print).
 
     >>> from nlbench.run.stages import SentencesRequest, SentencesSummary
     >>> request = SentencesRequest(dataset="synth", variant="minimal", out=Path("m.csv"))
@@ -11,9 +11,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlbench.run.stages import GroundSummary, SentencesSummary, TrainSummary
+from nlbench.run.stages import GroundSummary, RunSummary, SentencesSummary, TrainSummary
 
-__all__ = ["ground_text", "sentences_text", "train_text"]
+__all__ = ["ground_text", "run_failures_text", "run_text", "sentences_text", "train_text"]
+
+
+def run_text(summary: RunSummary) -> str:
+    """How many sequences ran, were done before, failed (and were claimed by another run), and where."""
+    elsewhere = f", {len(summary.elsewhere)} claimed by another run" if summary.elsewhere else ""
+    return (f"{len(summary.done)} sequence(s) run, {len(summary.skipped)} already done, "
+            f"{len(summary.failed)} failed{elsewhere} -> {summary.out_dir}")
+
+
+def run_failures_text(summary: RunSummary) -> str:
+    """Each failed sequence with the first line of its error, and where the whole record is (stderr)."""
+    lines = [f"  failed: {name}: {error}" for name, error in summary.failed.items()]
+    return "\n".join([*lines, f"  details in {summary.out_dir / 'run.json'}"])
 
 
 def ground_text(summary: GroundSummary) -> str:
