@@ -1,7 +1,8 @@
 """Experiments as files: one TOML file describes a whole comparison; ``nlbench experiment FILE`` carries it out.
 
-``spec`` reads and checks the file, ``plan`` turns it into a grid of steps (each a verb a user can run
-alone), ``execute`` runs what is missing and records what produced each run in ``experiment.lock.json``.
+``spec`` reads and checks the file, ``plan`` turns it into a grid of steps, each a stage request (its
+``to_argv()`` is the verb a user can run alone), ``execute`` hands what is missing to the stage functions and
+records what produced each run in ``experiment.lock.json``.
 """
 
 from nlbench.experiment.execute import LOCK_NAME, execute, read_lock
