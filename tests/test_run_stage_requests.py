@@ -15,10 +15,10 @@ import nlbench.run.runner
 import nlbench.run.stages
 import nlbench.run.text
 from nlbench.cli.options import parse_request
-from nlbench.datasets.stages import DatasetsVerifyRequest
+from nlbench.datasets.stages import DatasetsRequest, DatasetsVerifyRequest
 from nlbench.experiment import load_experiment, make_plan
 from nlbench.profile.stages import ProfileRequest
-from nlbench.run.stages import GroundRequest, RunRequest, SentencesRequest, TrainRequest
+from nlbench.run.stages import GroundRequest, RunRequest, SentencesRequest, TrackersRequest, TrainRequest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,6 +47,8 @@ def _requests(tmp_path: Path) -> list:
         TrainRequest(),
         TrainRequest(tracker="jointnlt-tiny", dataset="synth", steps=3, batch_size=2, seed=4, device="cuda",
                      threads=1, out=Path("runs/t"), quiet=True),
+        TrackersRequest(),
+        DatasetsRequest(),
         DatasetsVerifyRequest(dataset="lasot"),
         DatasetsVerifyRequest(dataset="otb99", root=Path("/data/OTB"), sequences=("Biker", "Bird1"), examples=1,
                               json_out=Path("v.json")),

@@ -8,14 +8,6 @@ import click
 
 from nlbench.cli.group import register
 from nlbench.cli.options import OUT_FILE, dataset_option, root_option, sequences_option
-from nlbench.core.registry import DATASET_GROUP, TRACKER_GROUP, describe
-from nlbench.core.textable import text_table
-
-
-def _print_rows(rows: list[tuple[str, str]]) -> None:
-    if rows:
-        click.echo(text_table(rows, indent="  "))
-
 
 @click.command("trackers")
 def trackers_cmd() -> None:
@@ -26,7 +18,12 @@ def trackers_cmd() -> None:
       nlbench run --tracker jointnlt-tiny+csrt --dataset synth --mode nl
     Third-party packages add trackers through the 'nlbench.trackers' entry point group.
     """
-    _print_rows(describe(TRACKER_GROUP))
+    from nlbench.run.stages import TrackersRequest, trackers_stage
+    from nlbench.run.text import trackers_text
+
+    text = trackers_text(trackers_stage(TrackersRequest()))
+    if text:
+        click.echo(text)
 
 
 @click.group("datasets", invoke_without_command=True)
@@ -43,18 +40,9 @@ def datasets_cmd(ctx: click.Context) -> None:
       nlbench datasets verify --dataset lasot --root /data/LaSOT
     """
     if ctx.invoked_subcommand is None:
-        from nlbench.core.config import config_path
-        from nlbench.core.registry import get_dataset
+        from nlbench.datasets.stages import DatasetsRequest, datasets_stage, datasets_text
 
-        rows = []
-        for name, text in describe(DATASET_GROUP):
-            try:
-                env = get_dataset(name).env_var
-            except Exception:
-                env = ""
-            rows.append((name, f"{text}  [{env}]" if env else text))
-        _print_rows(rows)
-        click.echo(f"\nuser config: {config_path()}")
+        click.echo(datasets_text(datasets_stage(DatasetsRequest())))
 
 
 @datasets_cmd.command("verify")

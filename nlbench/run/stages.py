@@ -30,8 +30,8 @@ from nlbench.store.grounding import load_predictions, save_predictions
 
 __all__ = [
     "GroundRequest", "GroundSummary", "RunRequest", "RunSummary", "SentencesRequest", "SentencesSummary",
-    "TrainRequest", "TrainSummary", "ground_stage", "run_stage", "sentences_stage", "train_stage",
-    "trainable_trackers",
+    "TrackersRequest", "TrackersSummary", "TrainRequest", "TrainSummary", "ground_stage", "run_stage",
+    "sentences_stage", "trackers_stage", "train_stage", "trainable_trackers",
 ]
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,33 @@ def sentences_stage(request: SentencesRequest) -> SentencesSummary:
     sentences = dataset_sentences(request.dataset, request.root, request.split, request.variant)
     path = write_sentence_file(request.out, sentences)
     return SentencesSummary(request, path, len(sentences))
+
+
+# ------------------------------------------------------------------------------------------------ trackers
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackersRequest(Request):
+    """``nlbench trackers``: every registered tracker and grounder with its description."""
+
+    verb = ("trackers",)
+
+
+@dataclass(frozen=True)
+class TrackersSummary:
+    request: TrackersRequest
+    rows: tuple[tuple[str, str], ...]  # (name, description; a broken plugin says why)
+
+
+def trackers_stage(request: TrackersRequest) -> TrackersSummary:
+    """The registered trackers, in name order.
+
+        >>> dict(trackers_stage(TrackersRequest()).rows)["static"]
+        'Repeats the initial box on every frame (BB-initialised floor).'
+    """
+    from nlbench.core.registry import TRACKER_GROUP, describe
+
+    return TrackersSummary(request, tuple(describe(TRACKER_GROUP)))
 
 
 # --------------------------------------------------------------------------------------------------- train

@@ -11,9 +11,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from nlbench.run.stages import GroundSummary, RunSummary, SentencesSummary, TrainSummary
+from nlbench.core.textable import text_table
+from nlbench.run.stages import GroundSummary, RunSummary, SentencesSummary, TrackersSummary, TrainSummary
 
-__all__ = ["ground_text", "run_failures_text", "run_text", "sentences_text", "train_text"]
+__all__ = ["ground_text", "run_failures_text", "run_text", "sentences_text", "trackers_text", "train_text"]
+
+
+def trackers_text(summary: TrackersSummary) -> str:
+    """One line per registered tracker: its name and description."""
+    return text_table(list(summary.rows), indent="  ") if summary.rows else ""
 
 
 def run_text(summary: RunSummary) -> str:
