@@ -20,15 +20,18 @@ FIELDS = ("success", "precision", "norm_precision")
 BOX = [10.0, 10.0, 20.0, 20.0]
 
 
-def _world(rng: np.random.Generator, dataset: str, n_sequences: int, short: bool, nan_gt: bool, infinite: bool):
-    """Random sequences and 1-6 results each (several trackers and runs), as evaluate() passes them."""
+def _world(rng: np.random.Generator, dataset: str, n_sequences: int, short: bool, nan_gt: bool, infinite: bool,
+           long: bool = True):
+    """Random sequences and 1-6 results each (several trackers and runs), as evaluate() passes them.
+
+    Every sequence has a frame size (protocols that clip to the image need one); ``long``: results may be longer."""
     sequences, predictions, owners, labels = [], [], [], []
     for s in range(n_sequences):
         gt, _, visible = _random_case(rng, dataset, nan_gt=nan_gt)
-        sequences.append(Sequence(name=f"s{s}", dataset=dataset, frames=(), gt=gt, visible=visible))
+        sequences.append(Sequence(name=f"s{s}", dataset=dataset, frames=(), gt=gt, visible=visible, image_size=(96, 72)))
         for r in range(int(rng.integers(1, 7))):
             _, pred, _ = _random_case(rng, dataset)
-            m = gt.shape[0] + int(rng.integers(-2 if short else 0, 3))  # short results only where they pad
+            m = gt.shape[0] + int(rng.integers(-2 if short else 0, 3 if long else 1))  # short ones only where they pad
             pred = np.resize(pred, (max(1, m), 4))
             if infinite and pred.shape[0] > 1 and rng.random() < 0.1:  # --allow-non-finite values
                 bad = [-np.inf, 10, np.inf, 20] if rng.random() < 0.5 else [10, 10, np.inf, 20]  # NaN overlap, or a failure
@@ -48,7 +51,7 @@ def _first_error_alone(sequences, predictions, owners, labels, rules, quirks) ->
             continue
         try:
             score_sequence([predictions[i] for i in mine], seq.gt, seq.visible, rules, quirks,
-                           [labels[i] for i in mine], seq.name)
+                           [labels[i] for i in mine], seq.name, seq.image_size)
         except EvaluationError as exc:
             return str(exc)
     return None
@@ -63,7 +66,8 @@ def test_together_equals_each_alone(protocol, dataset):
     compared = raised = 0
     for trial in range(40):
         short = rules.short_rule(quirks) != "raise" or trial % 4 == 0
-        world = _world(rng, dataset, 4, short, rules.nan_gt == "exclude" or trial % 5 == 0, trial % 6 == 0)
+        long = rules.long_result != "raise" or trial % 8 == 1
+        world = _world(rng, dataset, 4, short, rules.nan_gt == "exclude" or trial % 5 == 0, trial % 6 == 0, long)
         sequences, predictions, owners, labels = world
         expected_error = _first_error_alone(*world, rules, quirks)
         if expected_error is not None:
@@ -75,7 +79,7 @@ def test_together_equals_each_alone(protocol, dataset):
         together = score(predictions, owners, sequences, rules, quirks, labels)
         for i, (pred, owner) in enumerate(zip(predictions, owners)):
             seq = sequences[owner]
-            alone = score_sequence([pred], seq.gt, seq.visible, rules, quirks, [labels[i]], seq.name)
+            alone = score_sequence([pred], seq.gt, seq.visible, rules, quirks, [labels[i]], seq.name, seq.image_size)
             for field in FIELDS:
                 a, b = getattr(together, field)[i], getattr(alone, field)[0]
                 assert a.shape == b.shape and np.array_equal(a, b), (trial, i, field)
@@ -92,7 +96,8 @@ def test_chunking_changes_no_bit(seed, protocol, dataset, chunk):
     """Frames are scored in groups of results; any group size gives the same curves and the same error."""
     rules = PROTOCOLS[protocol]
     quirks = dataset == "lasot"
-    world = _world(np.random.default_rng(seed), dataset, 4, rules.short_rule(quirks) != "raise", False, False)
+    world = _world(np.random.default_rng(seed), dataset, 4, rules.short_rule(quirks) != "raise", False, False,
+                   rules.long_result != "raise")
 
     def run(frames: int):
         saved, scorer._CHUNK_FRAMES = scorer._CHUNK_FRAMES, frames

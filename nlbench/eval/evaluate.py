@@ -19,7 +19,7 @@ import numpy as np
 from nlbench.core.errors import EvaluationError, ResultFormatError
 from nlbench.eval.attributes import attribute_order
 from nlbench.eval.grounding import FirstFrameGrounding, first_frame_grounding
-from nlbench.eval.scorer import NORM_PRECISION_INDEX, OP50_INDEX, OP75_INDEX, PRECISION_INDEX, Curves, score
+from nlbench.eval.scorer import NORM_PRECISION_INDEX, PRECISION_INDEX, Curves, score
 from nlbench.eval.protocols import DEFAULT_PROTOCOL, Protocol, get_protocol
 from nlbench.eval.provenance import protocol_rules, run_provenance, sequence_digest, tool_version
 from nlbench.eval.statistics import bootstrap_ci
@@ -155,9 +155,10 @@ class EvaluationResult:
         return out
 
 
-def _dataset_mean(per_sequence: np.ndarray, protocol: Protocol) -> np.ndarray:
-    """Equal-weight mean over sequences; MATLAB drops all-zero sequences first (eval-spec §1.7)."""
-    if protocol.drop_all_zero_sequences:
+def _dataset_mean(per_sequence: np.ndarray, protocol: Protocol, drop_zero: bool = False) -> np.ndarray:
+    """Equal-weight mean over sequences; MATLAB drops all-zero sequences first (eval-spec §1.7), MGIT its
+    zero-N-PRE ones (``drop_zero``)."""
+    if protocol.drop_all_zero_sequences or drop_zero:
         per_sequence = per_sequence[per_sequence.sum(axis=1) > _EPS]
     if per_sequence.shape[0] == 0:
         return np.zeros(per_sequence.shape[1])
@@ -167,19 +168,24 @@ def _dataset_mean(per_sequence: np.ndarray, protocol: Protocol) -> np.ndarray:
 def _scores(curves: Curves) -> dict[str, float]:
     return {
         "auc": float(curves.success.mean() * 100.0),
-        "op50": float(curves.success[OP50_INDEX] * 100.0),
-        "op75": float(curves.success[OP75_INDEX] * 100.0),
+        "op50": _success_at(curves.success, 0.5),
+        "op75": _success_at(curves.success, 0.75),
         "precision": float(curves.precision[PRECISION_INDEX] * 100.0),
         "norm_precision": float(curves.norm_precision[NORM_PRECISION_INDEX] * 100.0),
         "norm_precision_mean": float(curves.norm_precision.mean() * 100.0),
     }
 
 
+def _success_at(success: np.ndarray, threshold: float) -> float:
+    """The success curve at ``threshold``: its thresholds span [0, 1] evenly (21 points, MGIT's 101)."""
+    return float(success[round(threshold * (success.shape[-1] - 1))] * 100.0)
+
+
 def _aggregate(per_sequence: Curves, protocol: Protocol) -> Curves:
     return Curves(
         success=_dataset_mean(per_sequence.success, protocol),
         precision=_dataset_mean(per_sequence.precision, protocol),
-        norm_precision=_dataset_mean(per_sequence.norm_precision, protocol),
+        norm_precision=_dataset_mean(per_sequence.norm_precision, protocol, protocol.drop_zero_norm_sequences),
     )
 
 

@@ -9,7 +9,7 @@ rules, ``"pad"`` (every other dataset) behaves as the reference's other tags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -105,6 +105,32 @@ class Protocol:
     min_attribute_sequences: int = 1
     # §1.7: the toolkit's own headline normalized-precision score ("at_0.20" or the 51-point mean).
     norm_precision_headline: Literal["at_0.20", "curve_mean"] = "at_0.20"
+    # -- the newer benchmarks (nl-benchmarks-formats spec; every default is the rule of the protocols above) --
+    # §3.3 / §4.3 / §1.4: results longer than the GT are cut ("truncate", MATLAB and pytracking) or refused
+    # ("raise": VastTrack's Python toolkit and MMOT assert equal lengths, MGIT asserts equal shapes).
+    long_result: Literal["truncate", "raise"] = "truncate"
+    # §1.4 MGIT: before anything else every prediction is moved and cut into the frame (the first frame's
+    # size, ``Sequence.image_size``): x := 0 unless x > 0 (w kept: a shift), then w := W - x unless w < W - x;
+    # the same for y, h.  A NaN coordinate becomes 0, a NaN size the rest of the image.
+    clip_to_image: bool = False
+    # §1.4 MGIT: frame 1 is scored as predicted; every other toolkit replaces it by the GT box.
+    first_frame_gt: bool = True
+    # §1.4 / §6.2 MGIT: invisible frames (absent or shot cut) leave numerator and denominator; elsewhere
+    # they stay in the denominator and score as the absent_* rules say.
+    exclude_absent: bool = False
+    # §4.3 MMOT: the success curve's overlap, "iou" or "complete_iou" (CIoU clipped to [0, 1]: cAUC).
+    overlap_measure: Literal["iou", "complete_iou"] = "iou"
+    # §4.3 MMOT: added to the GT width and height before dividing (1e-16: a 0,0,0,0 row divides by it).
+    norm_size_eps: float = 0.0
+    # §1.4 MGIT: the precision curve counts e < t (strict); the others e <= t.
+    precision_strict: bool = False
+    # §1.4 MGIT: the normalized-precision measure, "normalized_error" (centre error over the GT size) or
+    # "center_in_box" (the predicted centre x + (w-1)/2 lies in (x_gt, x_gt + w_gt], the same for y: the
+    # curve is that share at every threshold; VCT's plot-only penalty curve is not reproduced).
+    norm_precision_measure: Literal["normalized_error", "center_in_box"] = "normalized_error"
+    # §1.4 MGIT: the dataset's normalized precision is the mean over the sequences that score above 0
+    # (``nansum / count_nonzero``).
+    drop_zero_norm_sequences: bool = False
     # The toolkit family a paper names ("py-analysis" for pytracking's analysis_results.py, "matlab" for
     # the official toolkits): the leaderboard ranks and compares numbers only within one family.
     family: str = "py-analysis"
@@ -216,7 +242,87 @@ OTB_MATLAB = Protocol(
     min_attribute_sequences=2,
 )
 
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (JOINTNLT_PROTOCOL, PYTRACKING, GOT10K, LASOT_MATLAB, TNL2K_MATLAB, OTB_MATLAB)}
+# -- the newer benchmarks (nl-benchmarks-formats spec; the toolkits' code, read at the commits it names) ----
+
+VASTTRACK_MATLAB = Protocol(
+    name="vasttrack-matlab",
+    description="official VastTrack MATLAB toolkit: LaSOT's rules (x,y,w,h > 0 validity, absent frames fail, len + eps)",
+    **_MATLAB,  # type: ignore[arg-type]
+)
+
+VASTTRACK_PY = Protocol(
+    name="vasttrack-py",
+    description="official VastTrack Python toolkit (pytracking fork: w,h > 0 validity, absent frames fail in every "
+    "curve, lengths must match)",
+    success_thresholds=_torch_arange_thresholds(),
+    short_result="raise",
+    short_result_lasot="raise",
+    long_result="raise",
+    absent_norm_precision="fail",
+)
+
+TNLLT_MATLAB = Protocol(
+    name="tnllt-matlab",
+    description="official TNLLT MATLAB toolkit: LaSOT's rules over its visibility flags (1 = visible)",
+    **_MATLAB,  # type: ignore[arg-type]
+)
+
+WEBUAV3M_MMOT = Protocol(
+    name="webuav3m-mmot",
+    description="MMOT toolkit (got10k fork): no absent handling, lengths must match, nPre = mean of the 51-point curve",
+    family="got10k",
+    success_thresholds=tuple(np.linspace(0, 1, 21).tolist()),
+    norm_thresholds=_HUNDREDTHS,  # np.arange(0, 51) / 100
+    iou_eps=float(np.finfo(np.float64).eps),
+    iou_clip=True,
+    norm_size_eps=1e-16,
+    invalid_pred="evaluate",
+    carry_zero_size=False,
+    short_result="raise",
+    short_result_lasot="raise",
+    long_result="raise",
+    validity="none",
+    use_visibility=False,
+    lasot_invisible_fails=False,
+    norm_precision_headline="curve_mean",
+)
+
+WEBUAV3M_MMOT_CAUC = replace(
+    WEBUAV3M_MMOT,
+    name="webuav3m-mmot-cauc",
+    description="MMOT toolkit, complete-IoU success (its AUC is MMOT's cAUC; precision and nPre as webuav3m-mmot)",
+    overlap_measure="complete_iou",
+)
+
+MGIT_OFFICIAL = Protocol(
+    name="mgit-official",
+    description="official MGIT toolkit (VCT): boxes clipped to the image, no frame-1 override, absent and shot-cut "
+    "frames dropped, 101 IoU bins, error < 20 px, N-PRE = predicted centre inside the GT box",
+    family="videocube",
+    success_thresholds=tuple(np.linspace(0, 1, 101).tolist()),
+    precision_thresholds=tuple(float(k) for k in range(401)),
+    iou_eps=float(np.finfo(np.float64).eps),
+    iou_clip=True,
+    invalid_pred="evaluate",
+    carry_zero_size=False,
+    short_result="raise",
+    short_result_lasot="raise",
+    long_result="raise",
+    validity="none",
+    lasot_invisible_fails=False,
+    clip_to_image=True,
+    first_frame_gt=False,
+    exclude_absent=True,
+    precision_strict=True,
+    norm_precision_measure="center_in_box",
+    drop_zero_norm_sequences=True,
+)
+
+PROTOCOLS: dict[str, Protocol] = {
+    p.name: p
+    for p in (JOINTNLT_PROTOCOL, PYTRACKING, GOT10K, LASOT_MATLAB, TNL2K_MATLAB, OTB_MATLAB, VASTTRACK_MATLAB,
+              VASTTRACK_PY, TNLLT_MATLAB, WEBUAV3M_MMOT, WEBUAV3M_MMOT_CAUC, MGIT_OFFICIAL)
+}  # fmt: skip
 
 
 def get_protocol(name: str | Protocol) -> Protocol:

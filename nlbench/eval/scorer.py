@@ -89,6 +89,7 @@ class _Truth:
     nan: np.ndarray  # (R,) a NaN in the row
     valid: np.ndarray  # (R,) the box passes the protocol's validity rule
     absent: np.ndarray  # (R,) the target is absent (visibility flags, or 0,0,0,0 rows for TNL2K MATLAB)
+    size: np.ndarray  # (S, 2) each sequence's frame width and height (``Sequence.image_size``), NaN when unknown
 
 
 @dataclass(frozen=True)
@@ -145,9 +146,11 @@ def score_sequence(
     lasot_quirks: bool,
     labels: SequenceOf[str],
     sequence: str = "sequence",
+    image_size: tuple[int, int] | None = None,
 ) -> Curves:
     """:func:`score` with one owner: several results (trackers, runs) on one sequence, shape (T, K) each."""
-    target = Sequence(name=sequence, dataset="", frames=(), gt=np.asarray(gt, dtype=np.float64), visible=visible)
+    target = Sequence(name=sequence, dataset="", frames=(), gt=np.asarray(gt, dtype=np.float64), visible=visible,
+                      image_size=image_size)  # fmt: skip
     return score(predictions, [0] * len(predictions), [target], protocol, lasot_quirks, labels)
 
 
@@ -199,6 +202,10 @@ def _first_problem(
             rows = _row_list(np.flatnonzero(truth.nan[start : start + n]))
             return _Problem(s, 0, 0, f"sequence {name}: NaN in ground-truth row(s) {rows}; "
                                      f"the {protocol.name} protocol cannot evaluate it")  # fmt: skip
+        if protocol.clip_to_image and np.isnan(truth.size[s]).any():
+            return _Problem(s, 0, 0, f"sequence {name}: the {protocol.name} protocol clips predictions to the frame, "
+                                     "whose size is unknown (no frames under the root); point --root at a copy with "
+                                     "the first frame of every sequence")  # fmt: skip
         for i in order[first:stop]:
             message = _result_problem(predictions[i], n, protocol, rule, labels[i])
             if message is not None:
@@ -224,6 +231,9 @@ def _result_problem(pred: np.ndarray, n_gt: int, protocol: Protocol, rule: str, 
     if rule == "raise" and pred.shape[0] < n_gt:
         return (f"{where}: the result has {pred.shape[0]} rows but the ground truth has {n_gt} (mis-match in "
                 f"tracker prediction and GT lengths; the {protocol.name} protocol rejects short results here)")  # fmt: skip
+    if protocol.long_result == "raise" and pred.shape[0] > n_gt:
+        return (f"{where}: the result has {pred.shape[0]} rows but the ground truth has {n_gt}; the {protocol.name} "
+                "protocol requires equal lengths")  # fmt: skip
     return None
 
 
@@ -249,7 +259,8 @@ def _truth(sequences: SequenceOf[Sequence], protocol: Protocol) -> _Truth:
         elif protocol.absent_from_zero_gt and s.visible is None:
             absent[first : first + n] = (gt[first : first + n] == 0).all(axis=1)
     nan = np.isnan(x) | np.isnan(y) | np.isnan(w) | np.isnan(h)
-    return _Truth(boxes=gt, start=start, length=length, nan=nan, valid=valid, absent=absent)
+    size = np.array([s.image_size if s.image_size else (np.nan, np.nan) for s in sequences], dtype=np.float64)
+    return _Truth(boxes=gt, start=start, length=length, nan=nan, valid=valid, absent=absent, size=size.reshape(-1, 2))
 
 
 # -- steps 2-5: scoring ----------------------------------------------------------------------------
@@ -285,6 +296,10 @@ def _align(
     # Truncating before carrying forward changes nothing: a row inherits only from earlier rows.
     pred = np.concatenate([p[:k] for p, k in zip(predictions, frames.rows)] or [np.zeros((0, 4))])
     p_start = np.concatenate(([0], np.cumsum(frames.rows)[:-1])).astype(np.intp)
+    if protocol.clip_to_image:  # before anything else (MGIT: no row is carried or padded)
+        placed = np.arange(pred.shape[0]) + np.repeat(frames.start - p_start, frames.rows)
+        row_sequence = np.repeat(np.arange(truth.length.size), truth.length)
+        _clip_to_image(pred, truth.size[row_sequence[frames.gt_row[placed]]])
     w, h = pred[:, 2], pred[:, 3]
     replace = None
     if protocol.invalid_pred == "carry":
@@ -308,8 +323,11 @@ def _align(
     for column, values in enumerate(truth.boxes.T):
         values.take(frames.gt_row, out=gt[:, column])
     first = frames.start[frames.length > 0]
-    aligned[first] = gt[first]  # the first frame is the given box
+    if protocol.first_frame_gt:
+        aligned[first] = gt[first]  # the first frame is the given box
     counted = ~truth.nan[frames.gt_row]
+    if protocol.exclude_absent:
+        counted &= ~truth.absent[frames.gt_row]
     if rule == "truncate_gt":
         counted &= frames.index < frames.rows[frames.owner]
     return aligned, counted, gt
@@ -321,8 +339,24 @@ def _measure(aligned: np.ndarray, gt: np.ndarray, protocol: Protocol) -> tuple[n
         overlap = boxes.iou(aligned, gt, eps=protocol.iou_eps, clip=protocol.iou_clip,
                                nan_skipping=protocol.overlap_skips_nan)
         error = boxes.center_error(aligned, gt)
-        norm_error = boxes.normalized_center_error(aligned, gt, divide_first=protocol.norm_divide_first)
+        norm_error = boxes.normalized_center_error(aligned, gt, divide_first=protocol.norm_divide_first,
+                                                   size_eps=protocol.norm_size_eps)  # fmt: skip
+        if protocol.overlap_measure == "complete_iou":
+            overlap = boxes.complete_iou(aligned, gt)
+    if protocol.norm_precision_measure == "center_in_box":  # 0 inside, +inf outside: the share at every threshold
+        norm_error = np.where(boxes.center_in_box(aligned, gt), 0.0, np.inf)
     return overlap, error, norm_error
+
+
+def _clip_to_image(aligned: np.ndarray, size: np.ndarray) -> None:
+    """``Protocol.clip_to_image`` in place: each box moved, then cut, into its frame (VCT's order)."""
+    with np.errstate(invalid="ignore"):
+        for axis in (0, 1):
+            start = aligned[:, axis]
+            start[:] = np.where(start > 0, start, 0.0)  # NaN > 0 is false: NaN becomes 0
+            room = size[:, axis] - start
+            extent = aligned[:, axis + 2]
+            extent[:] = np.where(extent < room, extent, room)
 
 
 def _outcome(value: str) -> float:
@@ -371,10 +405,9 @@ def _score_chunk(
     denominator = np.bincount(frames.owner[counted], minlength=n_items)[:, None] + protocol.denominator_eps
     for i in np.flatnonzero(denominator[:, 0] == 0):
         problems.append(_Problem(int(owner[i]), 3, 0, f"sequence {names[owner[i]]}: no ground-truth frame can be evaluated"))
-    counts = [count_curve(values, frames.owner, n_items, thresholds, strict_greater=strict)
-              for values, thresholds, strict in ((overlap, protocol.success_array, True),
-                                                 (error, protocol.precision_array, False),
-                                                 (norm_error, protocol.norm_array, False))]  # fmt: skip
+    counts = [count_curve(overlap, frames.owner, n_items, protocol.success_array, strict_greater=True),
+              _error_curve(error, frames.owner, n_items, protocol.precision_array, protocol.precision_strict),
+              count_curve(norm_error, frames.owner, n_items, protocol.norm_array, strict_greater=False)]  # fmt: skip
     with np.errstate(invalid="ignore", divide="ignore"):  # a zero denominator is a problem above, raised by score()
         return Curves(*(c / denominator for c in counts)), problems
 
@@ -438,3 +471,11 @@ def count_curve(
     if strict_greater:
         return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
     return np.cumsum(hist, axis=1)[:, :k]
+
+
+def _error_curve(values: np.ndarray, owner: np.ndarray, n_owners: int, thresholds: np.ndarray, strict: bool) -> np.ndarray:
+    """Per owner, how many values are ``<= t`` (or ``< t`` with ``strict``, MGIT) at each threshold."""
+    if not strict:
+        return count_curve(values, owner, n_owners, thresholds, strict_greater=False)
+    # e < t  <=>  -e > -t: the strict-greater count over the negated, reversed thresholds
+    return count_curve(-values, owner, n_owners, -thresholds[::-1], strict_greater=True)[:, ::-1]
