@@ -137,7 +137,7 @@ def allow_non_finite_option(help: str = NON_FINITE_HELP) -> Callable[[F], F]:
 
 def parse_request(argv: Sequence[str], request_class: type[Request]) -> Request:
     """The request the verb ``argv`` names would run, parsed as ``nlbench ARGV`` parses it (nothing runs)."""
-    from nlbench.cli import main
+    from nlbench.cli.group import main  # the group, not the package: no verb module reaches back into cli/__init__
 
     command: click.Command = main
     words = list(argv)
