@@ -228,8 +228,8 @@ def explain_stage(request: ExplainRequest) -> ExplainSummary:
     >>> root, a, b = write_example(tempfile.mkdtemp())
     >>> walk = explain_stage(ExplainRequest(dataset="synth", root=root, results=(f"B={b}",),
     ...                                     start="jointnlt", end="pytracking")).walk
-    >>> [step.rule.label for step in walk.steps]  # the two protocols differ in one rule
-    ['validity rule']
+    >>> [step.rule.label for step in walk.steps]  # two rules; the start frame moves only OTB's Tiger1
+    ['start frame', 'validity rule']
     >>> round(walk.trackers["B"].to_json(walk.steps)["end"]["auc"], 2)  # which no box of B meets
     73.81
     """
