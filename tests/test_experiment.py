@@ -263,3 +263,28 @@ def test_only_runs_that_entry(tmp_path, synth_root):
     assert outcome.ran == ["kcf/synth/bb"]
     with pytest.raises(ExperimentError, match="--only kfc: no such entry"):
         execute(make_plan(load_experiment(path)), only=("kfc",), progress=False)
+
+
+def test_nothing_below_the_cli_imports_it():
+    """Experiments call the stage functions; no library module (deferred imports included) reaches nlbench.cli."""
+    from tests.import_graph import import_edges
+
+    upward = [f"{e.path}:{e.line} imports {e.target}" for e in import_edges()
+              if e.target.split(".")[:2] == ["nlbench", "cli"] and e.source.split(".")[:2] != ["nlbench", "cli"]]
+    assert upward == []
+
+
+def test_execute_runs_the_plan_s_requests_through_their_stages(tmp_path, synth_root, monkeypatch):
+    """Every step after the runs goes to its stage function with exactly the request the dry run prints."""
+    import importlib
+
+    execute_module = importlib.import_module("nlbench.experiment.execute")
+    plan = make_plan(load_experiment(write(tmp_path, good(synth_root) + "\n[report]\ntitle = 'T'\n")))
+    seen = []
+    real = execute_module.run_step
+    monkeypatch.setattr(execute_module, "run_step", lambda request: seen.append(request) or real(request))
+    outcome = execute(plan, progress=False)
+    assert outcome.steps == ["eval", "report"]
+    assert seen == [step.request for step in plan.after_runs]
+    assert [r.to_argv() for r in seen] == plan.chain()[-2:]
+    assert (tmp_path / "rep" / "index.html").is_file() and (tmp_path / "rep" / "eval-synth.json").is_file()

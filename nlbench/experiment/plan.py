@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from nlbench.core.registry import get_dataset
 from nlbench.core.request import Request
 from nlbench.eval.protocols import DEFAULT_PROTOCOL
 from nlbench.eval.stages import EvalRequest, SensitivityRequest
@@ -218,8 +219,13 @@ def _report_request(exp: Experiment, runs: list[RunStep], evaluations: list[Step
     tracking = [k for k in exp.datasets if any(r.dataset.key == k for r in runs)]
     fields: dict[str, Any] = {}
     if len(tracking) == 1:
-        # one dataset: the report evaluates the runs itself, as `nlbench report --results` does
-        fields["root"] = _rel_or_none(exp.datasets[tracking[0]].root)
+        # one dataset: the report evaluates the runs itself, as `nlbench report --results` does, on the
+        # sequences the runs cover (a split other than the dataset's default is named; the default is implied)
+        dataset = exp.datasets[tracking[0]]
+        fields["root"] = _rel_or_none(dataset.root)
+        fields["sequences"] = dataset.sequences or None
+        if dataset.split is not None and dataset.split != get_dataset(dataset.dataset).default_split:
+            fields["split"] = dataset.split
         fields["results"] = tuple(f"{run.label}={_rel(run.out_dir)}" for run in runs)
         if spec.protocols[0] != DEFAULT_PROTOCOL:
             fields["protocol"] = spec.protocols[0]
