@@ -33,9 +33,9 @@ _MAX_FAST_DIGITS = 15
 
 _SPLIT = re.compile(r"[,\s]+")
 
-#: Bytes that the decimal converter does not handle: all but separators, newline, '-', '.', digits.
-_OTHER_BYTES = np.ones(256, dtype=bool)
-_OTHER_BYTES[[9, 10, 11, 12, 13, 32, 44, 45, 46, *range(48, 58)]] = False
+#: Bytes that the decimal converter handles: separators, newline, '-', '.', digits (any other byte
+#: sends the text to the generic converter).
+_CONVERTED_BYTES = bytes([9, 10, 11, 12, 13, 32, 44, 45, 46, *range(48, 58)])
 
 _TO_SPACE = bytes.maketrans(b",\t\r\v\f", b"     ")
 
@@ -96,27 +96,30 @@ def parse_boxes_fast_many(blobs: Sequence[bytes], group_bytes: int = 1 << 20) ->
 def _parse_tokens(data: bytes) -> tuple[np.ndarray, np.ndarray] | None:
     """(values (N, 4), token starts) of :func:`parse_boxes_fast`; None when malformed."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    histogram = np.bincount(buf, minlength=256)
+    # bytes.translate deletes the converted bytes in one C pass: what is left is the other bytes.
+    other = bool(data.translate(None, _CONVERTED_BYTES))
     # Separators (space, tab, comma, CR, VT, FF) and newlines sort below '-' (45); '+' (43) is
     # content but rare enough to send to the generic converter.
     content = buf > 44
-    padded = np.zeros(buf.size + 2, dtype=np.int8)
-    padded[1:-1] = content
-    edges = np.flatnonzero(np.diff(padded))
+    edges = np.flatnonzero(content[1:] != content[:-1]) + 1  # where a token starts or ends
+    if content.size and content[0]:
+        edges = np.concatenate(([0], edges))
+    if content.size and content[-1]:
+        edges = np.append(edges, content.size)
     starts, ends = edges[0::2], edges[1::2]
     n_tokens = starts.size
     if n_tokens == 0:
-        return (np.empty((0, 4), dtype=np.float64), starts) if not histogram[_OTHER_BYTES].any() else None
+        return (np.empty((0, 4), dtype=np.float64), starts) if not other else None
     # Exactly 4 tokens on every non-blank line.
     line_ends = np.append(np.flatnonzero(buf == 10), buf.size)
     per_line = np.diff(np.searchsorted(starts, line_ends), prepend=0)
     if np.any((per_line != 0) & (per_line != 4)):
         return None
     n_rows = n_tokens // 4
-    if histogram[_OTHER_BYTES].any():
+    if other:
         values = _convert_generic(data, n_tokens, n_rows)
     else:
-        values = _convert_decimal(buf, starts, ends, has_dot=bool(histogram[46]), has_minus=bool(histogram[45]))
+        values = _convert_decimal(buf, starts, ends, has_dot=b"." in data, has_minus=b"-" in data)
         values = _convert_generic(data, n_tokens, n_rows) if values is None else values.reshape(n_rows, 4)
     return None if values is None else (values, starts)
 
