@@ -3,7 +3,7 @@
 Used by ``eval_speed.py`` to time the reference side by side with ``nlbench eval``; runnable on its own::
 
     python benchmarks/jointnlt_analysis.py --checkout JointNLT --lasot DATA/LaSOT --work DIR \\
-        --results NAME=DIR [--results NAME=DIR ...]
+        --results NAME=DIR [--results NAME=DIR ...] [--torch-threads 1]
 
 It does what ``tracking/analysis_results.py`` does, with one ``trackerlist`` entry per ``--results``
 instead of the script's single hard-coded one: ``get_dataset('lasot')`` (the original LaSOT loader),
@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lasot", type=Path, required=True, help="LaSOT root (<class>/<class>-<k>/...)")
     parser.add_argument("--work", type=Path, required=True, help="folder for the results layout and eval_data.pkl")
     parser.add_argument("--results", action="append", required=True, metavar="NAME=DIR")
+    parser.add_argument("--torch-threads", type=int, default=None,
+                        help="torch.set_num_threads(N) before the analysis (its fastest setting on a small machine: 1)")
     args = parser.parse_args(argv)
 
     checkout = args.checkout.resolve()
@@ -67,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             link.symlink_to(Path(directory).resolve(), target_is_directory=True)
     (plot_path / "lasot" / "eval_data.pkl").unlink(missing_ok=True)  # no cache: evaluate from the files
 
+    if args.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     sys.path.insert(0, str(checkout / "tracking"))
     os.chdir(checkout / "tracking")
     _stub_missing_modules()

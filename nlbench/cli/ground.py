@@ -9,7 +9,6 @@ import click
 
 from nlbench.cli.group import register
 from nlbench.cli.options import IN_FILE, OUT_FILE, root_option
-from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 from nlbench.eval.grounding import DEFAULT_RULE, RULES
 
 
@@ -23,8 +22,9 @@ def ground_request(params: dict[str, Any]):
 
 @click.command("ground")
 @click.option("--grounder", "-g", metavar="NAME", help="Registered grounder (a tracker plugin with grounding; `nlbench trackers` lists them).")
-@click.option("--dataset", "-d", default=DEFAULT_GROUNDING_DATASET, show_default=True,
-              help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`).")
+@click.option("--dataset", "-d", default=None,
+              help="A grounding dataset, or any dataset with grounding samples (see `nlbench datasets`); "
+                   "default: the one whose plugin is the grounding default.")
 @root_option()
 @click.option("--split-by", type=click.Choice(["google", "umd"]), default=None, show_default="google", help="Partition of the refs, for loaders that take split_by.")
 @click.option("--split", default=None, help="Split (default: the dataset's default; e.g. val, or test with --split-by umd).")

@@ -69,6 +69,16 @@ def dataset_names(kind: str | None = None) -> list[str]:
     return known if kind is None else [n for n in known if get_dataset(n).kind == kind]
 
 
+def default_grounding_dataset() -> str:
+    """The dataset whose plugin is the grounding default (``nlbench ground`` without ``--dataset``)."""
+    marked = [n for n in names(DATASET_GROUP) if get_dataset(n).grounding_default]
+    if len(marked) != 1:
+        which = ", ".join(marked) if marked else "none"
+        raise PluginError(f"no single default grounding dataset among the installed plugins ({which} set "
+                          "grounding_default); name one with --dataset")
+    return marked[0]
+
+
 def dataset_label(name: str) -> str:
     """The name a table shows for a dataset (its plugin's ``display_name``)."""
     plugin = find_dataset(name)

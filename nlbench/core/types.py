@@ -244,6 +244,8 @@ class DatasetPlugin:
     #: the protocol of the dataset's official toolkit (``nlbench.eval.PROTOCOLS`` name), None when it has none;
     #: the report walks from ``jointnlt`` to it (``nlbench explain``)
     official_protocol: str | None = None
+    #: the dataset ``nlbench ground`` reads when none is named (one installed plugin sets it)
+    grounding_default: bool = False
 
     @property
     def label(self) -> str:

@@ -15,11 +15,6 @@ from collections.abc import Sequence as _SequenceOf
 from nlbench.core.errors import DatasetError
 from nlbench.core.types import Sequence
 
-#: The dataset ``nlbench ground`` reads when none is named.
-DEFAULT_GROUNDING_DATASET = "refcocog"
-#: The embedded benchmark (``nlbench demo``, ``nlbench train``): built locally, no download.
-EMBEDDED_DATASET = "synth"
-
 
 def load_sequences(
     dataset: str,

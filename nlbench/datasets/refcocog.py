@@ -288,6 +288,7 @@ REFCOCOG = DatasetPlugin(
     verify=verify_refcocog,
     display_name="RefCOCOg",
     load_options=("split_by", "unit"),
+    grounding_default=True,  # JointNLT's grounding benchmark
 )
 
 REFCOCO = DatasetPlugin(

@@ -29,6 +29,7 @@ for every protocol that results scored together equal each scored alone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence as SequenceOf
 from dataclasses import dataclass
 
@@ -57,7 +58,9 @@ OP50_INDEX, OP75_INDEX, PRECISION_INDEX, NORM_PRECISION_INDEX = 10, 15, 20, 20
 
 #: Frames scored together: enough that numpy's per-call cost vanishes, few enough that the
 #: temporaries stay in cache and their memory is reused from one chunk to the next.
-_CHUNK_FRAMES = 1 << 18
+_CHUNK_FRAMES = 1 << 16
+#: Threads that score chunks side by side (more than the cores only add contention).
+_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,22 @@ class _Truth:
 
 
 @dataclass(frozen=True)
-class _Frames:
-    """Where each result's frames lie: result i is frames start[i] .. start[i] + length[i] (its GT rows)."""
+class _Aligned:
+    """Step 2's output: result i is frames start[i] .. start[i] + length[i] (its sequence's GT rows)."""
 
-    start: np.ndarray  # (I,)
-    length: np.ndarray  # (I,) GT rows of the result's sequence
-    rows: np.ndarray  # (I,) prediction rows kept (at most length)
+    boxes: np.ndarray  # (F, 4) column-major: the prediction of each frame
+    gt: np.ndarray  # (F, 4) column-major: the ground truth of each frame
+    counted: np.ndarray  # (F,) the frame counts (numerator and denominator)
+    valid: np.ndarray  # (F,) its GT box passes the validity rule
+    absent: np.ndarray  # (F,) the target is absent
     owner: np.ndarray  # (F,) the result of each frame
-    gt_row: np.ndarray  # (F,) the frame's row of _Truth
-    index: np.ndarray  # (F,) the frame's number within its result, from 0
+    start: np.ndarray  # (I,)
+    length: np.ndarray  # (I,)
+
+    def frame_numbers(self, i: int, mask: np.ndarray) -> np.ndarray:
+        """The frames of result i (from 0) where ``mask`` holds."""
+        start = int(self.start[i])
+        return np.flatnonzero(mask[start : start + int(self.length[i])])
 
 
 def score(
@@ -124,13 +134,22 @@ def score(
     rule = protocol.short_rule(lasot_quirks)
     problem = _first_problem(predictions, owner, names, truth, protocol, rule, labels)
     scored = np.arange(owner.size) if problem is None else np.flatnonzero(owner < problem.owner)
-    parts: list[Curves] = []
-    late: list[_Problem] = []
-    for chunk in _chunks(scored, truth.length[owner[scored]]):
-        curves, found = _score_chunk([predictions[i] for i in chunk], owner[chunk], chunk, truth, protocol,
-                                     lasot_quirks, rule, labels, names)  # fmt: skip
-        parts.append(curves)
-        late += found
+
+    def score_chunk(chunk: np.ndarray) -> tuple[Curves, list[_Problem]]:
+        return _score_chunk([predictions[i] for i in chunk], owner[chunk], chunk, truth, protocol, lasot_quirks, rule,
+                            labels, names)  # fmt: skip
+
+    chunks = _chunks(scored, truth.length[owner[scored]])
+    workers = min(_THREADS, os.cpu_count() or 1, len(chunks))
+    if workers > 1:  # numpy releases the GIL in the array work; map() keeps the order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            scored_chunks = list(pool.map(score_chunk, chunks))
+    else:
+        scored_chunks = [score_chunk(chunk) for chunk in chunks]
+    parts = [curves for curves, _ in scored_chunks]
+    late = [problem for _, found in scored_chunks for problem in found]
     if late or problem is not None:
         raise EvaluationError(min([*late, *([problem] if problem else [])]).message)
     sizes = (protocol.success_array.size, protocol.precision_array.size, protocol.norm_array.size)
@@ -167,10 +186,8 @@ def align(
     """
     predictions = [np.asarray(p, dtype=np.float64).reshape(-1, 4) for p in predictions]
     owner = np.asarray(owners, dtype=np.intp).reshape(-1)
-    truth = _truth(sequences, protocol)
-    frames = _frames(predictions, owner, truth)
-    aligned, counted, _ = _align(predictions, frames, truth, protocol, protocol.short_rule(lasot_quirks))
-    return aligned, counted
+    aligned = _align(predictions, owner, _truth(sequences, protocol), protocol, protocol.short_rule(lasot_quirks))
+    return aligned.boxes, aligned.counted
 
 
 # -- step 1: inputs --------------------------------------------------------------------------------
@@ -278,59 +295,54 @@ def _chunks(results: np.ndarray, frames: np.ndarray) -> list[np.ndarray]:
     return chunks
 
 
-def _frames(predictions: list[np.ndarray], owner: np.ndarray, truth: _Truth) -> _Frames:
+def _align(predictions: list[np.ndarray], owner: np.ndarray, truth: _Truth, protocol: Protocol, rule: str) -> _Aligned:
+    """Steps 1 and 3-5 of eval-spec §1.8: carry-forward, length, first frame; and which frames count."""
     length = truth.length[owner]
-    rows = np.minimum(np.fromiter((p.shape[0] for p in predictions), dtype=np.intp, count=len(predictions)), length)
     start = np.concatenate(([0], np.cumsum(length)[:-1])).astype(np.intp)
     total = int(length.sum())
-    of_frame = np.repeat(np.arange(len(predictions)), length)
-    index = np.arange(total) - start[of_frame]
-    return _Frames(start=start, length=length, rows=rows, owner=of_frame,
-                   gt_row=index + truth.start[owner][of_frame], index=index)  # fmt: skip
-
-
-def _align(
-    predictions: list[np.ndarray], frames: _Frames, truth: _Truth, protocol: Protocol, rule: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps 1 and 3-5 of eval-spec §1.8: (aligned boxes (F, 4), frames that count (F,), GT boxes (F, 4))."""
-    # Truncating before carrying forward changes nothing: a row inherits only from earlier rows.
-    pred = np.concatenate([p[:k] for p, k in zip(predictions, frames.rows)] or [np.zeros((0, 4))])
-    p_start = np.concatenate(([0], np.cumsum(frames.rows)[:-1])).astype(np.intp)
-    if protocol.clip_to_image:  # before anything else (MGIT: no row is carried or padded)
-        placed = np.arange(pred.shape[0]) + np.repeat(frames.start - p_start, frames.rows)
-        row_sequence = np.repeat(np.arange(truth.length.size), truth.length)
-        _clip_to_image(pred, truth.size[row_sequence[frames.gt_row[placed]]])
-    w, h = pred[:, 2], pred[:, 3]
+    # Column-major (x, y, w and h each contiguous): the box arithmetic streams over columns.
+    aligned = np.zeros((total, 4), order="F")  # rows past a short result stay 0,0,0,0 (padding)
+    gt = np.empty((total, 4), order="F")
+    nan, valid, absent = (np.empty(total, dtype=bool) for _ in range(3))
+    kept = np.zeros(total, dtype=bool)  # rows 1.. of the prediction (row 0 is never carried)
+    for pred, s, first, n in zip(predictions, owner, start, length):
+        rows = min(pred.shape[0], n)  # truncating before carrying forward changes nothing: rows inherit from earlier ones
+        aligned[first : first + rows] = pred[:rows]
+        kept[first + 1 : first + rows] = True
+        g = truth.start[s]
+        gt[first : first + n] = truth.boxes[g : g + n]
+        nan[first : first + n] = truth.nan[g : g + n]
+        valid[first : first + n] = truth.valid[g : g + n]
+        absent[first : first + n] = truth.absent[g : g + n]
+    if protocol.clip_to_image:  # before anything else, padding rows included (MGIT: no row is padded)
+        _clip_to_image(aligned, np.repeat(truth.size[owner], length, axis=0))
+    w, h = aligned[:, 2], aligned[:, 3]
     replace = None
     if protocol.invalid_pred == "carry":
         with np.errstate(invalid="ignore"):
             if protocol.carry_nan == "all":  # the OTB toolkit: size <= 0, or four NaN
-                replace = (w <= 0) | (h <= 0) | np.isnan(pred).all(axis=1)
+                replace = (w <= 0) | (h <= 0) | np.isnan(aligned).all(axis=1)
             else:
-                replace = ~((w > 0) & (h > 0)) | np.isnan(pred[:, 0]) | np.isnan(pred[:, 1])  # NaN, or size <= 0
+                replace = ~((w > 0) & (h > 0)) | np.isnan(aligned[:, 0]) | np.isnan(aligned[:, 1])  # NaN, or size <= 0
     elif protocol.carry_zero_size:
         replace = (w == 0) | (h == 0)
     if replace is not None:
-        replace[p_start[frames.rows > 0]] = False  # frame 0 is never carried (and stops the previous result's carry)
+        replace &= kept
         if replace.any():
-            # Each replaced row takes the last kept row before it, so runs inherit the same box.
-            pred = pred[np.maximum.accumulate(np.where(replace, 0, np.arange(pred.shape[0])))]
-    total = frames.owner.size
-    # Column-major (x, y, w and h each contiguous): the box arithmetic streams over columns.
-    aligned = np.zeros((total, 4), order="F")  # rows past a short result stay 0,0,0,0 (padding)
-    aligned[np.arange(pred.shape[0]) + np.repeat(frames.start - p_start, frames.rows)] = pred
-    gt = np.empty((total, 4), order="F")
-    for column, values in enumerate(truth.boxes.T):
-        values.take(frames.gt_row, out=gt[:, column])
-    first = frames.start[frames.length > 0]
+            # Each replaced row takes the last kept row before it (its result's row 0 at the earliest).
+            aligned = aligned[np.maximum.accumulate(np.where(replace, 0, np.arange(total)))]
+    firsts = start[length > 0]
     if protocol.first_frame_gt:
-        aligned[first] = gt[first]  # the first frame is the given box
-    counted = ~truth.nan[frames.gt_row]
+        aligned[firsts] = gt[firsts]  # the first frame is the given box
+    counted = ~nan
     if protocol.exclude_absent:
-        counted &= ~truth.absent[frames.gt_row]
+        counted &= ~absent
     if rule == "truncate_gt":
-        counted &= frames.index < frames.rows[frames.owner]
-    return aligned, counted, gt
+        for pred, first, n in zip(predictions, start, length):
+            counted[first + min(pred.shape[0], n) : first + n] = False
+    of_frame = np.repeat(np.arange(len(predictions)), length)
+    return _Aligned(boxes=aligned, gt=gt, counted=counted, valid=valid, absent=absent, owner=of_frame,
+                    start=start, length=length)  # fmt: skip
 
 
 def _measure(aligned: np.ndarray, gt: np.ndarray, protocol: Protocol) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -394,15 +406,12 @@ def _score_chunk(
     lasot_quirks: bool, rule: str, labels: SequenceOf[str], names: SequenceOf[str],
 ) -> tuple[Curves, list[_Problem]]:  # fmt: skip
     """Steps 2-5 for checked results; ``positions`` are their indices in the caller's order (for errors)."""
-    frames = _frames(predictions, owner, truth)
-    aligned, counted, gt = _align(predictions, frames, truth, protocol, rule)
-    overlap, error, norm_error = _measure(aligned, gt, protocol)
-    del aligned, gt
-    valid, absent = truth.valid[frames.gt_row], truth.absent[frames.gt_row]
-    problems = _late_problems(overlap, valid, absent, frames, owner, positions, protocol, labels)
-    _apply_outcomes(overlap, error, norm_error, valid, absent, counted, protocol, lasot_quirks)
+    frames = _align(predictions, owner, truth, protocol, rule)
+    overlap, error, norm_error = _measure(frames.boxes, frames.gt, protocol)
+    problems = _late_problems(overlap, frames, owner, positions, protocol, labels)
+    _apply_outcomes(overlap, error, norm_error, frames.valid, frames.absent, frames.counted, protocol, lasot_quirks)
     n_items = len(predictions)
-    denominator = np.bincount(frames.owner[counted], minlength=n_items)[:, None] + protocol.denominator_eps
+    denominator = np.bincount(frames.owner[frames.counted], minlength=n_items)[:, None] + protocol.denominator_eps
     for i in np.flatnonzero(denominator[:, 0] == 0):
         problems.append(_Problem(int(owner[i]), 3, 0, f"sequence {names[owner[i]]}: no ground-truth frame can be evaluated"))
     counts = [count_curve(overlap, frames.owner, n_items, protocol.success_array, strict_greater=True),
@@ -413,18 +422,18 @@ def _score_chunk(
 
 
 def _late_problems(
-    overlap: np.ndarray, valid: np.ndarray, absent: np.ndarray, frames: _Frames, owner: np.ndarray,
-    positions: np.ndarray, protocol: Protocol, labels: SequenceOf[str],
+    overlap: np.ndarray, frames: _Aligned, owner: np.ndarray, positions: np.ndarray, protocol: Protocol,
+    labels: SequenceOf[str],
 ) -> list[_Problem]:  # fmt: skip
     """A NaN overlap on a valid, present frame: the reference aborts ('Nans in calculated overlap')."""
     if protocol.invalid_pred != "raise":
         return []
-    bad = np.isnan(overlap) & valid & ~absent  # only reachable with infinite predictions (x=-inf, w=+inf)
+    bad = np.isnan(overlap) & frames.valid & ~frames.absent  # only reachable with infinite predictions (x=-inf, w=+inf)
     if not bad.any():
         return []
     out = []
     for i in np.unique(frames.owner[bad]):
-        where = frames.index[bad & (frames.owner == i)]
+        where = frames.frame_numbers(int(i), bad)
         out.append(_Problem(int(owner[i]), 2, int(positions[i]),
                             f"{labels[positions[i]]}: the overlap is NaN at frame(s) {_row_list(where)} (infinite "
                             "prediction values); the reference aborts here ('Nans in calculated overlap')"))  # fmt: skip
@@ -436,19 +445,27 @@ def thresholds_below(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
     The thresholds of every protocol are (nearly) evenly spaced, so a guess from
     the spacing is off by at most a step or two; exact comparisons against the
-    thresholds then correct it.  This is several times faster than a binary
-    search over millions of frames, and gives the same integers.
+    thresholds then correct it (whole-number thresholds from 0 need none).  This is
+    several times faster than a binary search over millions of frames, and gives
+    the same integers.
     """
     k = thresholds.size
-    step = (thresholds[-1] - thresholds[0]) / (k - 1)
+    start = thresholds[0]
+    step = (thresholds[-1] - start) / (k - 1)
     with np.errstate(invalid="ignore", over="ignore"):
-        scaled = np.ceil((values - thresholds[0]) / step)
-    scaled[np.isnan(scaled)] = k  # NaN sorts last, as in searchsorted
-    guess = np.clip(scaled, 0, k).astype(np.intp)
+        scaled = np.subtract(values, start)
+        scaled /= step
+        np.ceil(scaled, out=scaled)
+        np.fmin(scaled, k, out=scaled)  # NaN becomes k: it sorts last, as in searchsorted
+        np.fmax(scaled, 0, out=scaled)
+    guess = scaled.astype(np.intp)
+    if start == 0.0 and step == 1.0 and np.array_equal(thresholds, np.arange(k)):
+        return guess  # the pixel thresholds 0, 1, ..: v - 0 and ceil are exact, and v <= t  <=>  ceil(v) <= t
     padded = np.concatenate(([-np.inf], thresholds, [np.inf]))
     for _ in range(k + 1):  # converges in one or two rounds
-        too_high = (guess > 0) & (padded[guess] >= values)  # threshold guess-1 is not below the value
-        too_low = (guess < k) & (padded[guess + 1] < values)  # threshold guess is below the value
+        too_high = padded.take(guess) >= values  # threshold guess-1 is not below the value
+        too_high &= guess > 0
+        too_low = padded.take(guess + 1) < values  # threshold guess is below the value
         correction = too_low.view(np.int8) - too_high.view(np.int8)
         if not correction.any():
             return guess

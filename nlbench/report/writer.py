@@ -86,9 +86,9 @@ def _first(data: Mapping[str, Any], *keys: str) -> Any:
 
 def _default_grounding_dataset() -> str:
     """The dataset of a grounding record that names none (files written before records carried it)."""
-    from nlbench.datasets import DEFAULT_GROUNDING_DATASET
+    from nlbench.core.registry import default_grounding_dataset
 
-    return DEFAULT_GROUNDING_DATASET
+    return default_grounding_dataset()
 
 
 def _grounding_rows(grounding: Sequence[Mapping[str, Any]], include_reported: bool) -> list[dict[str, Any]]:

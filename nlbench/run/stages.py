@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nlbench.core.errors import DatasetError, NlbenchError, PluginError
 from nlbench.core.request import Request, comma_option, option
 from nlbench.core.types import GroundingRecord, TrackerPlugin
-from nlbench.datasets import DEFAULT_GROUNDING_DATASET
 from nlbench.eval.grounding import DEFAULT_RULE, GroundingResult, check_rule, score_records
 from nlbench.run.grounding import default_predictions_path, ground_samples, load_grounding_samples
 from nlbench.run.runner import RunSummary, resolve_batch_size, run_stage
@@ -95,13 +94,14 @@ def _checkpoint_value(checkpoint: str | Path | Mapping[str, str] | None) -> str 
 class GroundRequest(Request):
     """``nlbench ground``: ground every sample of a split once, save the predictions, score them.
 
+    ``dataset`` None: the dataset whose plugin is the grounding default (``DatasetPlugin.grounding_default``);
     ``split_by`` and ``unit`` None: the loader's own default (passed only to loaders that take them);
     ``batch_size`` None: the device's default; ``rescore``: score a saved predictions file instead (no model).
     """
 
     verb = ("ground",)
     grounder: str | None = option("--grounder", default=None)
-    dataset: str = option("--dataset", default=DEFAULT_GROUNDING_DATASET, always=True)
+    dataset: str | None = option("--dataset", default=None)  # None: the plugin marked grounding_default
     root: Path | None = option("--root", default=None)
     split_by: str | None = option("--split-by", default=None)
     split: str | None = option("--split", default=None)
@@ -145,6 +145,10 @@ def ground_stage(request: GroundRequest) -> GroundSummary:
         (True, True)
     """
     check_rule(request.rule)
+    if request.rescore is None and request.dataset is None:
+        from nlbench.core.registry import default_grounding_dataset
+
+        request = replace(request, dataset=default_grounding_dataset())
     if request.rescore is not None:
         records = load_predictions(request.rescore)
         summary = GroundSummary(request, score_records(records, request.rule), request.rescore, request.json_out,

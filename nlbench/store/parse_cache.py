@@ -29,6 +29,9 @@ _Key = tuple[str, int, int, bool]
 _cache: OrderedDict[_Key, np.ndarray] = OrderedDict()
 _cache_lock = threading.Lock()
 _BUNDLE_VERSION = 2
+#: Bundles being written in the background: the caller goes on scoring meanwhile; they are waited
+#: for before a bundle is read or deleted, and by the interpreter before it exits (not daemons).
+_writers: list[threading.Thread] = []
 
 
 def clear_cache(disk: bool = False) -> None:
@@ -38,7 +41,16 @@ def clear_cache(disk: bool = False) -> None:
     if disk:
         import shutil
 
+        _finish_writes()
         shutil.rmtree(_bundle_dir(), ignore_errors=True)
+
+
+def _finish_writes() -> None:
+    """Wait for the bundles still being written."""
+    with _cache_lock:
+        writers, _writers[:] = list(_writers), []
+    for writer in writers:
+        writer.join()
 
 
 def _key(path: Path, strict: bool, resolved_dirs: dict[Path, str] | None = None) -> _Key:
@@ -159,7 +171,13 @@ def read_result_files(
         if disk_cache:
             for directory in {paths[i].parent for i in todo}:
                 fresh = {keys[i]: out[i] for i in range(len(paths)) if paths[i].parent == directory}
-                _save_bundle(directory, {**bundles.get(directory, {}), **fresh})
+                writer = threading.Thread(target=_save_bundle, args=(directory, {**bundles.get(directory, {}), **fresh}),
+                                          name="nlbench-parse-cache")  # fmt: skip
+                writer.start()
+                with _cache_lock:
+                    _writers.append(writer)
+                if os.environ.get("NLBENCH_AB_SYNC"):  # TEMPORARY A/B
+                    _finish_writes()
     if not allow_non_finite:
         for path, values in zip(paths, out):
             require_finite(values, str(path), path.read_bytes)  # type: ignore[arg-type]
@@ -189,6 +207,7 @@ def _load_bundle(directory: Path) -> dict[_Key, np.ndarray]:
     """The parsed files of ``directory`` still valid on disk; {} when absent or unreadable."""
     import json
 
+    _finish_writes()
     path = _bundle_path(directory)
     try:
         raw = path.read_bytes()

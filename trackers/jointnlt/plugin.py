@@ -8,7 +8,6 @@ from typing import Any
 
 from nlbench.core.errors import CheckpointError, PluginError
 from nlbench.core.types import TrackerPlugin
-from nlbench.datasets import EMBEDDED_DATASET
 
 from .config import JOINTNLT_SWIN_B, JOINTNLT_TINY, JointNLTConfig
 
@@ -181,5 +180,5 @@ JOINTNLT_TINY = _record(
     "jointnlt-tiny",
     "A small JointNLT (Swin 32-dim, 2-layer BERT) trained on the synth benchmark; ships with nlbench.",
     build_tiny, TINY_CHECKPOINT_HELP, _profile_tiny, default_checkpoint=TINY_WEIGHTS,
-    build_batched=build_tiny_batched, train=_train_tiny, train_datasets=(EMBEDDED_DATASET,),
+    build_batched=build_tiny_batched, train=_train_tiny, train_datasets=("synth",),
 )
