@@ -222,24 +222,14 @@ TNL2K_MATLAB = Protocol(
 OTB_MATLAB = Protocol(
     name="otb-matlab",
     description="original OTB MATLAB toolkit (x,y,w,h > 0 validity, invalid predictions carry the previous box)",
-    family="matlab",
-    success_thresholds=_matlab_colon_thresholds(),
-    invalid_pred="carry",
-    short_result="raise",
-    short_result_lasot="raise",
-    validity="xywh",
+    # LaSOT's toolkit copied tracker_benchmark_v1.0, so the shared MATLAB rules are OTB's too: curves over
+    # len + eps (genPerfMat.m:99-100), all-zero sequences dropped per tracker and metric
+    # (util/plotDrawSave.m:11), attributes of fewer than two sequences skipped (perfPlot.m:180).  OTB has no
+    # absent flags, starts Tiger1 late (initOmit) and carries only all-NaN rows.
+    use_visibility=False,
     init_omit=True,
     carry_nan="all",
-    overlap_skips_nan=True,
-    use_visibility=False,
-    invalid_box_precision="success",
-    invalid_box_norm_precision="success",
-    # tracker_benchmark_v1.0 as LaSOT's toolkit (which copied it): curves over len + eps (genPerfMat.m:99-100),
-    # all-zero sequences dropped per tracker and metric (util/plotDrawSave.m:11), attributes of fewer than two
-    # sequences skipped (perfPlot.m:180).
-    denominator_eps=float(np.finfo(np.float64).eps),
-    drop_all_zero_sequences=True,
-    min_attribute_sequences=2,
+    **{**_MATLAB, "absent_norm_precision": "success"},  # type: ignore[arg-type]
 )
 
 # -- the newer benchmarks (nl-benchmarks-formats spec; the toolkits' code, read at the commits it names) ----
