@@ -458,3 +458,29 @@ def check_official_set(report: VerifyReport, official: Seq[str], present: Iterab
         else:
             report.add("missing sequence", name, "not found under the root")
     return found
+
+
+@dataclass(frozen=True)
+class ToolkitAnnos:
+    """The annotation folder of the LaSOT-derived MATLAB toolkits (VastTrack, TNLLT): ``<name>.txt`` ground
+    truth, ``absent/<name>.txt`` flags (their polarity is the dataset's) and ``att/<name>.txt`` attributes."""
+
+    folder: Path
+
+    def gt(self, name: str) -> Path:
+        return self.folder / f"{name}.txt"
+
+    def flags(self, name: str) -> Path:
+        return self.folder / "absent" / f"{name}.txt"
+
+    def att(self, name: str) -> Path:
+        return self.folder / "att" / f"{name}.txt"
+
+
+def toolkit_annos(root: Path) -> ToolkitAnnos | None:
+    """The toolkit layout when ``root`` is ``annos/`` or holds it; None for the dataset's own layout."""
+    if (root / "annos" / "absent").is_dir():
+        return ToolkitAnnos(root / "annos")
+    if (root / "absent").is_dir() and (root / "att").is_dir():
+        return ToolkitAnnos(root)
+    return None

@@ -25,6 +25,7 @@ import numpy as np
 from nlbench.core.errors import NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
 from nlbench.datasets.base import (
+    ToolkitAnnos,
     VerifyReport,
     check_official_set,
     check_split,
@@ -38,6 +39,7 @@ from nlbench.datasets.base import (
     read_sentence,
     require_root,
     require_some_visible,
+    toolkit_annos,
     select_names,
 )
 from nlbench.datasets.tnl2k import list_frames
@@ -63,28 +65,6 @@ _POLARITY = "absent_label.txt: 1 = visible, 0 = absent"
 
 
 @dataclass(frozen=True)
-class Annos:
-    folder: Path
-
-    def gt(self, name: str) -> Path:
-        return self.folder / f"{name}.txt"
-
-    def visible(self, name: str) -> Path:
-        return self.folder / "absent" / f"{name}.txt"
-
-    def att(self, name: str) -> Path:
-        return self.folder / "att" / f"{name}.txt"
-
-
-def toolkit_annos(root: Path) -> Annos | None:
-    if (root / "annos" / "absent").is_dir():
-        return Annos(root / "annos")
-    if (root / "absent").is_dir() and (root / "att").is_dir():
-        return Annos(root)
-    return None
-
-
-@dataclass(frozen=True)
 class _Files:
     """Where one sequence's files are, in either layout."""
 
@@ -95,9 +75,9 @@ class _Files:
     frames: Path | None
 
 
-def _files(root: Path, annos: Annos | None, name: str) -> _Files:
+def _files(root: Path, annos: ToolkitAnnos | None, name: str) -> _Files:
     if annos is not None:
-        return _Files(annos.gt(name), annos.visible(name), annos.att(name), None, None)
+        return _Files(annos.gt(name), annos.flags(name), annos.att(name), None, None)
     folder = root / name
     return _Files(
         folder / "groundtruth.txt", folder / "absent_label.txt", folder / "attributes.txt",
@@ -111,7 +91,7 @@ def read_visible(path: Path, name: str, n_rows: int) -> np.ndarray:
     return require_some_visible(flags, name, str(path), _POLARITY)
 
 
-def _read(root: Path, annos: Annos | None, name: str, with_frames: bool) -> Sequence:
+def _read(root: Path, annos: ToolkitAnnos | None, name: str, with_frames: bool) -> Sequence:
     files = _files(root, annos, name)
     gt = read_boxes(files.gt, name)
     language = read_sentence(files.language, name) if files.language is not None and files.language.is_file() else ""

@@ -16,7 +16,6 @@ flag is 1 (the MATLAB toolkit's, which cuts the flags to the GT length); on the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -25,6 +24,7 @@ import numpy as np
 from nlbench.core.errors import DatasetError, NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
 from nlbench.datasets.base import (
+    ToolkitAnnos,
     VerifyReport,
     bundled_attributes,
     check_official_set,
@@ -41,6 +41,7 @@ from nlbench.datasets.base import (
     require_root,
     require_some_visible,
     select_names,
+    toolkit_annos,
     zero_rows,
 )
 from nlbench.datasets.tnl2k import list_frames
@@ -70,31 +71,6 @@ def class_of(name: str) -> str:
     return "-".join(name.split("-")[:-1])
 
 
-@dataclass(frozen=True)
-class Annos:
-    """The MATLAB toolkit's annotation folder (``annos/``)."""
-
-    folder: Path
-
-    def gt(self, name: str) -> Path:
-        return self.folder / f"{name}.txt"
-
-    def absent(self, name: str) -> Path:
-        return self.folder / "absent" / f"{name}.txt"
-
-    def att(self, name: str) -> Path:
-        return self.folder / "att" / f"{name}.txt"
-
-
-def toolkit_annos(root: Path) -> Annos | None:
-    """The toolkit layout when ``root`` is ``annos/`` or holds it; None for the dataset layout."""
-    if (root / "annos" / "absent").is_dir():
-        return Annos(root / "annos")
-    if (root / "absent").is_dir() and (root / "att").is_dir():
-        return Annos(root)
-    return None
-
-
 def sequence_folder(root: Path, name: str) -> Path:
     """``<root>/<class>/<name>`` (the download), else a flat ``<root>/<name>``."""
     nested = root / class_of(name) / name
@@ -121,14 +97,14 @@ def _attributes(name: str, att_file: Path | None) -> dict[str, bool]:
     return dict(table.get(name, {}))
 
 
-def _from_annos(annos: Annos, name: str) -> Sequence:
+def _from_annos(annos: ToolkitAnnos, name: str) -> Sequence:
     gt = read_boxes(annos.gt(name), name)
     return Sequence(
         name=name,
         dataset="vasttrack",
         frames=(),
         gt=gt,
-        visible=_visibility(gt, annos.absent(name), name, annos.gt(name)),
+        visible=_visibility(gt, annos.flags(name), name, annos.gt(name)),
         attributes=_attributes(name, annos.att(name)),
     )
 
@@ -210,7 +186,7 @@ def verify_vasttrack(root: Path, names: Iterable[str] | None = None) -> VerifyRe
     return report
 
 
-def _check_sequence(root: Path, annos: Annos | None, name: str, report: VerifyReport) -> None:
+def _check_sequence(root: Path, annos: ToolkitAnnos | None, name: str, report: VerifyReport) -> None:
     folder = sequence_folder(root, name) if annos is None else None
     gt_path = annos.gt(name) if annos is not None else _gt_file(folder)
     try:
@@ -219,12 +195,12 @@ def _check_sequence(root: Path, annos: Annos | None, name: str, report: VerifyRe
         report.add("missing file" if not gt_path.is_file() else "unparseable ground truth", name, str(exc))
         return
     if annos is not None:
-        for path, what in ((annos.absent(name), "absent flags"), (annos.att(name), "attributes")):
+        for path, what in ((annos.flags(name), "absent flags"), (annos.att(name), "attributes")):
             if not path.is_file():
                 report.add("missing file", name, f"{path} ({what}) does not exist")
-        if annos.absent(name).is_file():
+        if annos.flags(name).is_file():
             try:
-                flags = read_flag_column(annos.absent(name), name, len(gt), "absent-flag file", allow_longer=True)
+                flags = read_flag_column(annos.flags(name), name, len(gt), "absent-flag file", allow_longer=True)
             except NlbenchError as exc:
                 report.add("flags vs GT rows", name, str(exc))
             else:
