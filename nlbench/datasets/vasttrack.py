@@ -21,7 +21,7 @@ from typing import Iterable
 
 import numpy as np
 
-from nlbench.core.errors import DatasetError, NlbenchError
+from nlbench.core.errors import NlbenchError
 from nlbench.core.types import DatasetPlugin, Sequence
 from nlbench.datasets.base import (
     ToolkitAnnos,

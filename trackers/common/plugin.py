@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
-from nlbench.core.errors import CheckpointError
+from nlbench.core.errors import CheckpointError, PluginError
 from nlbench.core.types import TrackerPlugin
 from nlbench_trackers.common.batched import batched_from
 from nlbench_trackers.common.checkpoint import load_strict, read_state_dict
@@ -202,3 +202,15 @@ def family_plugins(module: str, family: Family, variants: Mapping[str, Variant])
             plugin = replace(plugin, build_batched=batched_from(plugin.build, family.batched))
         records[record_name(family, variant)] = plugin
     return FamilyPlugins(module, records)
+
+
+def option_bool(plugin: str, name: str, value: Any) -> bool:
+    """A ``-o KEY=VALUE`` switch of a plugin's ``build`` (true/false, yes/no, on/off, 1/0) or one clear error."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise PluginError(f"{plugin}: option {name} must be true or false, not '{value}'")

@@ -9,6 +9,8 @@ from typing import Any
 from nlbench.core.errors import CheckpointError, PluginError
 from nlbench.core.types import TrackerPlugin
 
+from nlbench_trackers.common.plugin import option_bool
+
 from .config import JOINTNLT_SWIN_B, JOINTNLT_TINY, JointNLTConfig
 
 WEIGHTS_DIR = Path(__file__).with_name("weights")
@@ -39,14 +41,7 @@ OPTIONS = {
 
 
 def _as_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise PluginError(f"jointnlt: option {name} must be true or false, not '{value}'")
+    return option_bool("jointnlt", name, value)
 
 
 def _make_tracker(cfg: JointNLTConfig, checkpoint: Path, device: str, options: dict[str, Any]):

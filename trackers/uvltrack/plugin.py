@@ -12,7 +12,7 @@ from typing import Any
 
 from nlbench.core.errors import CheckpointError, PluginError
 from nlbench.core.types import TrackerPlugin
-from nlbench_trackers.common.plugin import LazyProfile, Variant, torch_device
+from nlbench_trackers.common.plugin import LazyProfile, Variant, option_bool, torch_device
 
 from .variants import VARIANTS
 
@@ -25,14 +25,7 @@ OPTIONS = {
 
 
 def _as_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise PluginError(f"uvltrack: option {name} must be true or false, not '{value}'")
+    return option_bool("uvltrack", name, value)
 
 
 @dataclass(frozen=True)
